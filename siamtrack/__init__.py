@@ -1,0 +1,21 @@
+"""siamtrack: SiamRPN++ single-object tracking as a detectron2 extension.
+
+``import siamtrack`` registers the Siamese backbones, neck, heads, the SiamRPN++
+meta-architecture, the pair dataset mapper and the built-in datasets into detectron2's
+registries. Call :func:`add_siamtrack_config` on a detectron2 config before merging a
+siamtrack YAML file.
+"""
+__version__ = "0.1.0"
+
+try:
+    import detectron2  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "siamtrack needs detectron2, which is not on PyPI under its own name. Install it with "
+        "`python tools/install_detectron2.py` from the siamtrack repository (or `make setup`), "
+        "or follow https://detectron2.readthedocs.io/en/latest/tutorials/install.html"
+    ) from exc
+
+from .config import add_siamtrack_config  # noqa: E402
+
+__all__ = ["add_siamtrack_config", "__version__"]

@@ -1,0 +1,159 @@
+"""Every configuration key siamtrack adds to detectron2's config, with its default.
+
+This is the one place where siamtrack's keys are declared and documented; ``docs/config.md``
+explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
+unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
+"""
+from detectron2.config import CfgNode as CN
+
+
+def add_siamtrack_config(cfg):
+    """Add siamtrack's keys (model, input crops, pair data, solver recipe, tracker) to ``cfg``.
+
+    Call it on ``detectron2.config.get_cfg()`` before ``merge_from_file`` of a siamtrack YAML.
+    Calling it twice is harmless.
+    """
+    _add_model_config(cfg)
+    _add_input_config(cfg)
+    _add_dataset_config(cfg)
+    _add_solver_config(cfg)
+    _add_tracker_config(cfg)
+    _add_test_config(cfg)
+    return cfg
+
+
+def _add_model_config(cfg):
+    cfg.MODEL.META_ARCHITECTURE = "SiamRPN"
+    # The network takes raw BGR 0..255 crops (no normalisation), as pysot does.
+    cfg.MODEL.PIXEL_MEAN = [0.0, 0.0, 0.0]
+    cfg.MODEL.PIXEL_STD = [1.0, 1.0, 1.0]
+    cfg.MODEL.BACKBONE.NAME = "build_siam_resnet_backbone"
+
+    # Siamese ResNet (pysot's atrous ResNet: conv1 without padding, dilated layer3/4).
+    cfg.MODEL.SIAM_RESNET = CN()
+    cfg.MODEL.SIAM_RESNET.DEPTH = 50  # 18, 34 or 50
+    # Outputs among "stem" (after conv1-bn-relu), "layer1" .. "layer4" (pysot used_layers 0..4).
+    cfg.MODEL.SIAM_RESNET.OUT_FEATURES = ["layer2", "layer3", "layer4"]
+
+    # AlexNet; LAYOUT "legacy" names parameters features.N (released models), "layered"
+    # names them layer1..layer5 (pysot's AlexNet training config). Output feature: "layer5".
+    cfg.MODEL.SIAM_ALEXNET = CN()
+    cfg.MODEL.SIAM_ALEXNET.WIDTH_MULT = 1.0
+    cfg.MODEL.SIAM_ALEXNET.LAYOUT = "legacy"
+
+    # MobileNetV2 with dilated later stages; outputs among "layer0" .. "layer7".
+    cfg.MODEL.SIAM_MOBILENETV2 = CN()
+    cfg.MODEL.SIAM_MOBILENETV2.WIDTH_MULT = 1.4
+    cfg.MODEL.SIAM_MOBILENETV2.OUT_FEATURES = ["layer3", "layer5", "layer7"]
+
+    # Adjust neck: 1x1 conv + BN per level, centre crop of template-sized maps.
+    cfg.MODEL.SIAM_NECK = CN()
+    cfg.MODEL.SIAM_NECK.NAME = "AdjustNeck"  # "" for none (AlexNet)
+    cfg.MODEL.SIAM_NECK.OUT_CHANNELS = [256, 256, 256]  # one per backbone output
+    cfg.MODEL.SIAM_NECK.CENTER_SIZE = 7  # crop maps narrower than CROP_BELOW to this size
+    cfg.MODEL.SIAM_NECK.CROP_BELOW = 20
+
+    # Siamese head (SIAM_HEAD_REGISTRY): "MultiRPNHead", "DepthwiseRPNHead",
+    # "UpChannelRPNHead" or "SiamFCHead".
+    cfg.MODEL.SIAM_HEAD = CN()
+    cfg.MODEL.SIAM_HEAD.NAME = "MultiRPNHead"
+    cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS = 256  # DepthwiseRPNHead (MultiRPN uses in channels)
+    cfg.MODEL.SIAM_HEAD.WEIGHTED = True  # MultiRPN: softmax-weighted fusion, else plain mean
+
+    # Anchors (pysot ANCHOR.*): per-position shapes from stride, ratios and scales.
+    cfg.MODEL.SIAM_ANCHOR = CN()
+    cfg.MODEL.SIAM_ANCHOR.STRIDE = 8
+    cfg.MODEL.SIAM_ANCHOR.RATIOS = [0.33, 0.5, 1.0, 2.0, 3.0]
+    cfg.MODEL.SIAM_ANCHOR.SCALES = [8]
+
+    # Anchor targets and losses for training.
+    cfg.MODEL.SIAM_RPN = CN()
+    cfg.MODEL.SIAM_RPN.IOU_THRESHOLDS = [0.3, 0.6]  # Matcher: < 0.3 negative, >= 0.6 positive
+    cfg.MODEL.SIAM_RPN.BATCH_SIZE_PER_PAIR = 64  # anchors sampled per positive pair
+    cfg.MODEL.SIAM_RPN.POSITIVE_FRACTION = 0.25  # at most 16 positives of 64
+    cfg.MODEL.SIAM_RPN.NEGATIVE_PAIR_NUM = 16  # negatives kept around a distractor (negative pair)
+    # "pysot": softmax NLL split into positives/negatives + weighted L1 (pysot);
+    # "bce_smoothl1": sigmoid binary cross-entropy + smooth-L1 (the seed article's variant).
+    cfg.MODEL.SIAM_RPN.LOSS_TYPE = "pysot"
+    cfg.MODEL.SIAM_RPN.CLS_WEIGHT = 1.0
+    cfg.MODEL.SIAM_RPN.LOC_WEIGHT = 1.2
+    cfg.MODEL.SIAM_RPN.SMOOTH_L1_BETA = 1.0 / 9.0
+
+    # Local ImageNet weights (torchvision format) for the backbone at training start; no download.
+    cfg.MODEL.SIAM_PRETRAINED = ""
+
+
+def _add_input_config(cfg):
+    cfg.INPUT.FORMAT = "BGR"
+    cfg.INPUT.SIAM = CN()
+    cfg.INPUT.SIAM.EXEMPLAR_SIZE = 127  # template crop side
+    cfg.INPUT.SIAM.SEARCH_SIZE = 255  # search crop side for training
+    cfg.INPUT.SIAM.CONTEXT_AMOUNT = 0.5
+    cfg.INPUT.SIAM.NEG = 0.2  # probability of a negative (distractor) pair
+    cfg.INPUT.SIAM.GRAY = 0.0  # probability of a grey pair
+    for name, shift, scale, blur in (("TEMPLATE", 4, 0.05, 0.0), ("SEARCH", 64, 0.18, 0.0)):
+        aug = CN()
+        aug.SHIFT = shift  # max translation (pixels of the 511 crop)
+        aug.SCALE = scale  # max relative scale change per axis
+        aug.BLUR = blur  # probability of motion blur
+        aug.FLIP = 0.0  # probability of a horizontal flip
+        aug.COLOR = 1.0  # probability of PCA colour jitter
+        setattr(cfg.INPUT.SIAM, name, aug)
+
+
+def _add_dataset_config(cfg):
+    # Per entry of DATASETS.TRAIN (same order): frames between template and search, and how
+    # many videos of it one pass uses (-1: all of them). Empty lists mean 1 / -1 for each.
+    cfg.DATASETS.SIAM = CN()
+    cfg.DATASETS.SIAM.FRAME_RANGE = []
+    cfg.DATASETS.SIAM.NUM_USE = []
+    cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH = 600000
+    cfg.DATASETS.SIAM.SEED = 123456
+    # Built-in synthetic data (registered as synthetic_pairs_train / synthetic_videos_test).
+    cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN = 2000
+    cfg.DATASETS.SIAM.SYNTHETIC_NUM_TEST = 8
+
+
+def _add_solver_config(cfg):
+    cfg.SOLVER.SIAM = CN()
+    cfg.SOLVER.SIAM.ITERS_PER_EPOCH = 1000  # pysot epochs expressed in iterations
+    cfg.SOLVER.SIAM.EPOCHS = 20
+    # Learning rate: warm-up (geometric, per epoch) then log decay, as pysot.
+    cfg.SOLVER.SIAM.LR_TYPE = "log"
+    cfg.SOLVER.SIAM.LOG_START_LR = 0.005
+    cfg.SOLVER.SIAM.LOG_END_LR = 0.0005
+    cfg.SOLVER.SIAM.WARMUP_EPOCHS = 5
+    cfg.SOLVER.SIAM.WARMUP_START_LR = 0.001
+    cfg.SOLVER.SIAM.WARMUP_END_LR = 0.005
+    # Backbone frozen (BatchNorm in eval mode) until this epoch, then these stages train at
+    # BACKBONE_LR_FACTOR x the base LR with BatchNorm back in training mode.
+    cfg.SOLVER.SIAM.BACKBONE_TRAIN_EPOCH = 10
+    cfg.SOLVER.SIAM.BACKBONE_TRAIN_LAYERS = ["layer2", "layer3", "layer4"]
+    cfg.SOLVER.SIAM.BACKBONE_LR_FACTOR = 0.1
+    cfg.SOLVER.SIAM.SKIP_LOSS_ABOVE = 1e4  # skip iterations with a non-finite or huge loss
+
+
+def _add_tracker_config(cfg):
+    cfg.TRACK = CN()
+    cfg.TRACK.TYPE = "SiamRPNTracker"  # or "SiamRPNLTTracker" (long-term)
+    cfg.TRACK.PENALTY_K = 0.04
+    cfg.TRACK.WINDOW_INFLUENCE = 0.44
+    cfg.TRACK.LR = 0.4
+    cfg.TRACK.EXEMPLAR_SIZE = 127
+    cfg.TRACK.INSTANCE_SIZE = 255
+    cfg.TRACK.BASE_SIZE = 8
+    cfg.TRACK.CONTEXT_AMOUNT = 0.5
+    cfg.TRACK.LOST_INSTANCE_SIZE = 831
+    cfg.TRACK.CONFIDENCE_LOW = 0.85
+    cfg.TRACK.CONFIDENCE_HIGH = 0.998
+    # Inference speed-ups (exactness is kept: outputs match the plain forward).
+    cfg.TRACK.FUSE_CONV_BN = True
+    cfg.TRACK.CHANNELS_LAST = False
+    cfg.TRACK.HALF = False  # half precision on CUDA only
+
+
+def _add_test_config(cfg):
+    cfg.TEST.SIAM = CN()
+    # Benchmark evaluation in training (DATASETS.TEST entries are benchmark names).
+    cfg.TEST.SIAM.DATASET_ROOTS = []  # one folder per DATASETS.TEST entry ("" = default)
+    cfg.TEST.SIAM.MAX_SEQUENCES = 0  # 0 = all sequences
