@@ -15,14 +15,23 @@ SHARED_DIR = Path(os.environ.get("SIAMTRACK_SHARED", REPO_ROOT.parent / "shared"
 REFERENCE_DIR = Path(os.environ.get("SIAMTRACK_REFERENCE", SHARED_DIR / "reference"))
 BAG_VIDEO = SHARED_DIR / "data" / "bag.avi"
 
+REQUIRE_SHARED = os.environ.get("SIAMTRACK_REQUIRE_REFERENCE") == "1"  # set by .ci/run
+
 torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+def _missing(what, path, variable):
+    message = f"{what} not found at {path} (set {variable})"
+    if REQUIRE_SHARED:
+        pytest.fail(message + "; SIAMTRACK_REQUIRE_REFERENCE=1 forbids skipping")
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
 def reference_dir():
     """The folder of pysot-produced reference data; skips the test when it is absent."""
     if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"reference data not found at {REFERENCE_DIR} (set SIAMTRACK_REFERENCE)")
+        _missing("reference data", REFERENCE_DIR, "SIAMTRACK_REFERENCE")
     return REFERENCE_DIR
 
 
@@ -30,5 +39,5 @@ def reference_dir():
 def bag_video():
     """Path of the real test video ``bag.avi``; skips the test when it is absent."""
     if not BAG_VIDEO.is_file():
-        pytest.skip(f"test video not found at {BAG_VIDEO} (set SIAMTRACK_SHARED)")
+        _missing("test video", BAG_VIDEO, "SIAMTRACK_SHARED")
     return BAG_VIDEO
