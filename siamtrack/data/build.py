@@ -1,0 +1,89 @@
+"""The pair training loader: DATASETS.TRAIN -> infinite batches of mapped pairs.
+
+``build_pair_train_loader(cfg)`` is what the trainer's ``build_train_loader`` calls. Entries
+of ``DATASETS.TRAIN`` may mix detectron2 detection datasets (``coco_2017_train``, a
+``register_coco_instances`` set) and video datasets (GOT-10k, LaSOT, VID, YouTube-BB,
+TrackingNet, ``register_video_folder`` sets, the synthetic ones).
+"""
+import logging
+
+from detectron2.data import DatasetCatalog
+from detectron2.data.common import DatasetFromList
+from detectron2.data.build import build_batch_data_loader
+from detectron2.utils.comm import get_rank, get_world_size
+
+from .datasets import SYNTHETIC_DATASETS
+from .mapper import SiamPairMapper
+from .pairs import PairRequestDataset, PairStreamSampler, usable_dicts
+
+logger = logging.getLogger(__name__)
+
+
+def per_dataset_values(values, names, default, key):
+    """One value per dataset name: ``values`` itself, or ``default`` for all when it is empty."""
+    values = list(values)
+    if not values:
+        return [default] * len(names)
+    if len(values) != len(names):
+        raise ValueError(
+            f"cfg.{key} has {len(values)} values but DATASETS.TRAIN has {len(names)} entries")
+    return values
+
+
+def get_pair_dataset_dicts(names, cfg=None):
+    """Usable dataset dicts of each name, as one list per name (in order).
+
+    Synthetic datasets use ``cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN`` / ``SYNTHETIC_NUM_TEST``
+    videos when ``cfg`` is given. Raises if a dataset has no usable object.
+    """
+    out = []
+    for name in names:
+        if cfg is not None and name == "synthetic_pairs_train":
+            dicts = SYNTHETIC_DATASETS[name](num_videos=cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN)
+        elif cfg is not None and name == "synthetic_videos_test":
+            dicts = SYNTHETIC_DATASETS[name](num_videos=cfg.DATASETS.SIAM.SYNTHETIC_NUM_TEST)
+        else:
+            dicts = DatasetCatalog.get(name)
+        kept = usable_dicts(dicts)
+        if not kept:
+            raise ValueError(f"dataset '{name}' has no usable object (all crowd, empty or absent)")
+        logger.info("Pair dataset %s: %d of %d videos/images usable", name, len(kept), len(dicts))
+        out.append(kept)
+    return out
+
+
+def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=0):
+    """Infinite iterable of lists of pair dicts, ``cfg.SOLVER.IMS_PER_BATCH // world size`` each.
+
+    Args:
+        cfg: a siamtrack config (DATASETS.TRAIN, DATASETS.SIAM.*, INPUT.SIAM.*,
+            SOLVER.IMS_PER_BATCH, DATALOADER.NUM_WORKERS).
+        mapper: callable pair request -> sample; default ``SiamPairMapper(cfg, True)``.
+        dataset_dicts: optional list (one list per DATASETS.TRAIN entry) instead of the catalog.
+        start_iter: iteration to start at (a resumed run continues the pair stream).
+
+    Pair ``p`` of the stream is a pure function of ``(DATASETS.SIAM.SEED, p)``; rank r of w
+    processes takes positions r, r+w, ... (detectron2 shards them over loader workers).
+    """
+    names = list(cfg.DATASETS.TRAIN)
+    if not names:
+        raise ValueError("cfg.DATASETS.TRAIN is empty")
+    frame_ranges = per_dataset_values(cfg.DATASETS.SIAM.FRAME_RANGE, names, 1,
+                                      "DATASETS.SIAM.FRAME_RANGE")
+    num_use = per_dataset_values(cfg.DATASETS.SIAM.NUM_USE, names, -1, "DATASETS.SIAM.NUM_USE")
+    if dataset_dicts is None:
+        dataset_dicts = get_pair_dataset_dicts(names, cfg)
+    if mapper is None:
+        mapper = SiamPairMapper(cfg, is_train=True)
+    world_size = get_world_size()
+    total_batch = int(cfg.SOLVER.IMS_PER_BATCH)
+    # serialised like detectron2's loaders, so forked workers do not copy the dicts on access
+    lists = [DatasetFromList(list(d), copy=False, serialize=True) for d in dataset_dicts]
+    dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper)
+    logger.info(
+        "Pair loader: %d datasets, %d picks per pool block, %d videos per epoch = %d iterations "
+        "at batch %d", len(names), len(dataset.pool), cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH,
+        cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH // total_batch, total_batch)
+    sampler = PairStreamSampler(get_rank(), world_size, start=int(start_iter) * total_batch)
+    return build_batch_data_loader(dataset, sampler, total_batch,
+                                   num_workers=cfg.DATALOADER.NUM_WORKERS)

@@ -1,0 +1,130 @@
+"""The video dataset-dict format shared by every tracking dataset, and its small helpers.
+
+One dict per video::
+
+    {
+        "video": "GOT-10k_Train_000001",          # unique name within the dataset
+        "tracks": {                                # one entry per tracked object
+            0: {"frames": np.int32 array (N,) or list of file paths,
+                "boxes": np.float32 array (N, 4), x1 y1 x2 y2 in frame pixels},
+        },
+        # how a frame id becomes an image (exactly one of the three):
+        "frame_format": "/data/GOT-10k/train/GOT-10k_Train_000001/{frame:08d}.jpg",
+        #   str.format(frame=<frame id>, track=<track id>) -> file path
+        "frame_source": <callable frame_id -> HxWx3 uint8 BGR>,   # synthetic data
+        #   (neither)   -> the frame ids are file paths themselves
+        "precropped": False,   # True: images are pysot crop511 crops around the box
+        "normalized_boxes": False,  # True: boxes are in [0, 1], scaled by the frame size
+    }
+
+Frames of a track are sorted by time and only hold frames where the object is visible with a
+positive-size box. A COCO-style detection dict (``"annotations"``) is read as a video of one
+frame whose tracks are its non-crowd, positive-size annotations (see :func:`video_tracks`).
+"""
+import os
+
+import numpy as np
+from detectron2.structures import BoxMode
+
+
+class DatasetLayoutError(FileNotFoundError):
+    """A dataset folder is missing or incomplete; the message names the folder and what is missing."""
+
+
+def require_dir(path, what):
+    """Return ``path`` if it is a folder, else raise :class:`DatasetLayoutError` naming it."""
+    if not os.path.isdir(path):
+        raise DatasetLayoutError(f"{what}: folder {path} not found")
+    return path
+
+
+def require_file(path, what):
+    """Return ``path`` if it is a file, else raise :class:`DatasetLayoutError` naming it."""
+    if not os.path.isfile(path):
+        raise DatasetLayoutError(f"{what}: file {path} not found")
+    return path
+
+
+def read_box_file(path):
+    """Read an ``x,y,w,h`` per line box file (comma, tab or space separated) as float64 (N, 4).
+
+    Lines with 'NaN' or fewer than four numbers give a row of NaN (treated as absent).
+    """
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.replace(",", " ").replace("\t", " ").split()
+            try:
+                values = [float(v) for v in parts[:4]]
+            except ValueError:
+                values = []
+            rows.append(values if len(values) == 4 else [np.nan] * 4)
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def read_flags(path, count):
+    """Read a 0/1 flag file (one per line or comma separated); all zeros if ``path`` is absent."""
+    if not os.path.isfile(path):
+        return np.zeros(count, dtype=bool)
+    with open(path) as f:
+        text = f.read().replace(",", " ").split()
+    flags = np.array([int(float(v)) for v in text], dtype=np.int64) != 0
+    if len(flags) < count:
+        flags = np.concatenate([flags, np.zeros(count - len(flags), dtype=bool)])
+    return flags[:count]
+
+
+def track_from_xywh(xywh, frame_ids=None, absent=None):
+    """Build a track dict from x,y,w,h rows, dropping absent, NaN and non-positive boxes.
+
+    ``frame_ids`` (default 0..N-1) names each row's frame; returns None when nothing is left.
+    """
+    xywh = np.asarray(xywh, dtype=np.float64).reshape(-1, 4)
+    ids = np.arange(len(xywh)) if frame_ids is None else np.asarray(frame_ids)
+    keep = np.isfinite(xywh).all(1) & (xywh[:, 2] > 0) & (xywh[:, 3] > 0)
+    if absent is not None:
+        keep &= ~np.asarray(absent, dtype=bool)
+    if not keep.any():
+        return None
+    b = xywh[keep]
+    boxes = np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], 1)
+    frames = ids[keep]
+    if frames.dtype.kind in "iu":
+        frames = frames.astype(np.int32)
+    return {"frames": frames, "boxes": boxes.astype(np.float32)}
+
+
+def video_tracks(dataset_dict):
+    """The usable tracks of a video dict or of a detectron2 detection dict, as a list.
+
+    Each item is ``(track_id, frames, boxes)``. For a detection dict (``"annotations"``) every
+    annotation that is not crowd and has a positive-size box is a one-frame track whose frame
+    is ``file_name`` (or the dict's ``frame_source`` frame 0).
+    """
+    if "tracks" in dataset_dict:
+        out = []
+        for tid, track in dataset_dict["tracks"].items():
+            if len(track["frames"]):
+                out.append((tid, track["frames"], np.asarray(track["boxes"], dtype=np.float64)))
+        return out
+    out = []
+    for i, ann in enumerate(dataset_dict.get("annotations", ())):
+        if ann.get("iscrowd", 0):
+            continue
+        box = BoxMode.convert(list(ann["bbox"]), ann.get("bbox_mode", BoxMode.XYWH_ABS),
+                              BoxMode.XYXY_ABS)
+        if not (box[2] - box[0] > 0 and box[3] - box[1] > 0):
+            continue
+        frame = dataset_dict.get("file_name", 0)
+        out.append((i, [frame], np.array([box], dtype=np.float64)))
+    return out
+
+
+def frame_locator(dataset_dict, track_id, frame):
+    """How to load one frame: ``("source", callable, frame)`` or ``("file", path, None)``."""
+    if dataset_dict.get("frame_source") is not None:
+        return ("source", dataset_dict["frame_source"], frame)
+    fmt = dataset_dict.get("frame_format")
+    if fmt:
+        return ("file", fmt.format(frame=frame, track=track_id), None)
+    return ("file", str(frame), None)
