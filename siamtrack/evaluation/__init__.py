@@ -1,1 +1,31 @@
-"""TODO"""
+"""Tracking evaluation on the standard benchmarks, with the numbers of pysot's toolkit.
+
+* :mod:`.benchmarks` — loaders (``load_benchmark("otb", root)``) for OTB100, UAV123/UAV20L,
+  LaSOT, GOT-10k val/test, NFS30/240, TrackingNet and VOT2016/2018/2019, in their own layouts or
+  from pysot's JSON, also registered in detectron2's ``DatasetCatalog`` (``otb100``, ...).
+* :mod:`.ope` — success AUC, precision@20px, normalised precision@0.2 (per sequence/attribute).
+* :mod:`.vot` — VOT region overlap (pixel rasterisation), restart protocol, A/R, EAO.
+* :mod:`.runner` / :mod:`.results` — run a tracker over a benchmark, pysot result layouts.
+* :mod:`.plots` — success/precision plots; :mod:`.evaluator` — detectron2 integration.
+
+Command line: ``tools/eval_tracker.py``; documentation: ``docs/evaluation.md``.
+"""
+from .benchmarks import (Benchmark, BenchmarkError, Sequence, canonical_name, load_benchmark,
+                         register_benchmarks)
+from .evaluator import TrackingBenchmarkEvaluator, evaluate_tracker_on_benchmarks, metrics_of
+from .init_box import init_box_from_region
+from .ope import OPEResult, evaluate_ope, score_sequence
+from .plots import plot_benchmark
+from .results import ResultsError, load_tracker_results
+from .runner import run_benchmark, tracker_results_dir
+from .scoring import format_table, score_result_dirs, score_results
+from .vot import VOTResult, evaluate_vot, region_overlap, run_restart
+
+register_benchmarks()
+
+__all__ = ["Benchmark", "BenchmarkError", "Sequence", "canonical_name", "load_benchmark",
+           "register_benchmarks", "TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks",
+           "metrics_of", "init_box_from_region", "OPEResult", "evaluate_ope", "score_sequence",
+           "plot_benchmark", "ResultsError", "load_tracker_results", "run_benchmark",
+           "tracker_results_dir", "format_table", "score_result_dirs", "score_results",
+           "VOTResult", "evaluate_vot", "region_overlap", "run_restart"]

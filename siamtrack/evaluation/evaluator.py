@@ -1,0 +1,114 @@
+"""Benchmark evaluation inside detectron2's training loop.
+
+:class:`TrackingBenchmarkEvaluator` is a ``DatasetEvaluator`` that, on ``evaluate()``, wraps the
+model being trained in a :class:`~siamtrack.tracking.SiamTracker`, runs it over a benchmark and
+returns ``{benchmark: {metric: value}}`` (which ``DefaultTrainer``'s ``EvalHook`` puts into the
+``EventStorage``). The tracker reads the benchmark frames itself, so ``process()`` ignores its
+arguments: use it with ``evaluator.reset(); evaluator.evaluate()``, or through
+:func:`evaluate_tracker_on_benchmarks`.
+"""
+import logging
+import os
+from collections import OrderedDict
+
+from detectron2.evaluation import DatasetEvaluator
+
+from .benchmarks import canonical_name, load_benchmark
+from .benchmarks.base import BenchmarkError
+from .benchmarks.catalog import benchmark_from_catalog
+from .ope import OPEResult
+from .runner import run_benchmark
+from .scoring import score_results
+
+__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of"]
+
+logger = logging.getLogger(__name__)
+
+
+def metrics_of(score) -> dict:
+    """Scalar metrics of an :class:`OPEResult` (``success_auc``, ``precision_20px``,
+    ``norm_precision_0.2``) or a ``VOTResult`` (``accuracy``, ``robustness``, ``lost_number``,
+    ``eao``)."""
+    if isinstance(score, OPEResult):
+        return {"success_auc": score.success_auc, "precision_20px": score.precision_20px,
+                "norm_precision_0.2": score.norm_precision_02}
+    return {"accuracy": score.accuracy, "robustness": score.robustness,
+            "lost_number": score.lost_number, "eao": score.eao}
+
+
+class TrackingBenchmarkEvaluator(DatasetEvaluator):
+    """Evaluate a tracker on one benchmark (a ``DATASETS.TEST`` name such as ``otb100``).
+
+    Args:
+        dataset_name: benchmark name or alias (``otb100``, ``OTB100``, ``vot2018`` ...).
+        cfg: the config (``TRACK.*``, anchors).
+        model: the SiamRPN model; ignored when ``tracker`` is given.
+        root: benchmark folder (default ``$DETECTRON2_DATASETS/<standard folder>``).
+        output_dir: where result files are written (pysot layout); None writes nothing.
+        max_sequences: evaluate only the first N sequences (0 = all).
+        tracker: an object with ``init``/``track`` to use instead of wrapping ``model``.
+    """
+
+    def __init__(self, dataset_name, cfg, model=None, root=None, output_dir=None,
+                 max_sequences=0, tracker=None, tracker_name="model"):
+        self.dataset_name = dataset_name
+        self.cfg = cfg
+        self.model = model
+        self.root = root or None
+        self.output_dir = output_dir
+        self.max_sequences = max_sequences
+        self.tracker = tracker
+        self.tracker_name = tracker_name
+
+    def reset(self):
+        """Nothing is accumulated: the benchmark is run in :meth:`evaluate`."""
+
+    def process(self, inputs, outputs):
+        """Unused: tracking evaluation reads the benchmark frames itself."""
+
+    def _tracker(self):
+        if self.tracker is not None:
+            return self.tracker
+        from siamtrack.tracking import SiamTracker
+
+        return SiamTracker(self.model, self.cfg)
+
+    def evaluate(self):
+        """Run the tracker over the benchmark; ``{dataset_name: metrics}``, or ``{}`` for test
+        splits without public ground truth (their result files are still written)."""
+        try:
+            canonical_name(self.dataset_name)
+        except BenchmarkError:  # not a benchmark: a DatasetCatalog dataset of video dicts
+            bench = benchmark_from_catalog(self.dataset_name, self.max_sequences)
+        else:
+            bench = load_benchmark(self.dataset_name, self.root, self.max_sequences, need_frames=True)
+        results = run_benchmark(self._tracker(), bench, self.output_dir, self.tracker_name,
+                                resume=False, progress=True)
+        if not bench.has_full_gt:
+            logger.info("%s: results written to %s (no public ground truth to score)",
+                        bench.name, self.output_dir)
+            return OrderedDict()
+        metrics = metrics_of(score_results(bench, results))
+        logger.info("%s: %s", bench.name, ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        return OrderedDict({self.dataset_name: metrics})
+
+
+def evaluate_tracker_on_benchmarks(cfg, model, output_dir=None):
+    """Track every benchmark of ``cfg.DATASETS.TEST`` with ``model`` (roots from
+    ``cfg.TEST.SIAM.DATASET_ROOTS``, at most ``cfg.TEST.SIAM.MAX_SEQUENCES`` sequences each) and
+    return ``{dataset: {"success_auc": ..., "precision_20px": ..., ...}}``.
+
+    Result files go to ``output_dir`` (default ``<OUTPUT_DIR>/inference/results``), overwritten
+    on every call. The caller restores the model's training mode.
+    """
+    if output_dir is None:
+        output_dir = os.path.join(cfg.OUTPUT_DIR, "inference", "results")
+    roots = list(cfg.TEST.SIAM.DATASET_ROOTS)
+    out = OrderedDict()
+    for i, name in enumerate(cfg.DATASETS.TEST):
+        evaluator = TrackingBenchmarkEvaluator(name, cfg, model, root=roots[i] if i < len(roots) else None,
+                                               output_dir=output_dir,
+                                               max_sequences=cfg.TEST.SIAM.MAX_SEQUENCES)
+        evaluator.reset()
+        out.update(evaluator.evaluate())
+    return out
