@@ -59,6 +59,7 @@ def _add_model_config(cfg):
     cfg.MODEL.SIAM_HEAD.NAME = "MultiRPNHead"
     cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS = 256  # DepthwiseRPNHead (MultiRPN uses in channels)
     cfg.MODEL.SIAM_HEAD.WEIGHTED = True  # MultiRPN: softmax-weighted fusion, else plain mean
+    cfg.MODEL.SIAM_HEAD.SIAMFC_RADIUS = 16  # SiamFCHead training: positive cells within this many pixels
 
     # Anchors (pysot ANCHOR.*): per-position shapes from stride, ratios and scales.
     cfg.MODEL.SIAM_ANCHOR = CN()
@@ -115,6 +116,7 @@ def _add_dataset_config(cfg):
 
 
 def _add_solver_config(cfg):
+    cfg.SOLVER.MAX_ITER = 0  # 0: EPOCHS x ITERS_PER_EPOCH (a positive value stops training early)
     cfg.SOLVER.SIAM = CN()
     cfg.SOLVER.SIAM.ITERS_PER_EPOCH = 1000  # pysot epochs expressed in iterations
     cfg.SOLVER.SIAM.EPOCHS = 20
@@ -131,6 +133,9 @@ def _add_solver_config(cfg):
     cfg.SOLVER.SIAM.BACKBONE_TRAIN_LAYERS = ["layer2", "layer3", "layer4"]
     cfg.SOLVER.SIAM.BACKBONE_LR_FACTOR = 0.1
     cfg.SOLVER.SIAM.SKIP_LOSS_ABOVE = 1e4  # skip iterations with a non-finite or huge loss
+    # Gradients over processes: "sum" as pysot (DDP averages, so the loss is scaled by the
+    # world size for backward), or "mean" (DDP's plain average).
+    cfg.SOLVER.SIAM.GRADIENT_REDUCTION = "sum"
 
 
 def _add_tracker_config(cfg):
@@ -150,6 +155,10 @@ def _add_tracker_config(cfg):
     cfg.TRACK.FUSE_CONV_BN = True
     cfg.TRACK.CHANNELS_LAST = False
     cfg.TRACK.HALF = False  # half precision on CUDA only
+    cfg.TRACK.GPU_CROP = True  # on CUDA, cut search crops on the GPU (bit-exact with OpenCV)
+    # Several targets: one batched forward per frame. Batched convolutions may round differently
+    # (~1e-5 px); False runs each target alone, bit-identical to single-target tracking.
+    cfg.TRACK.BATCH_TARGETS = True
 
 
 def _add_test_config(cfg):

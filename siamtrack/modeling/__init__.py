@@ -1,1 +1,22 @@
-"""TODO"""
+"""Siamese model family: backbones, neck, heads, the SiamRPN meta-architecture.
+
+Importing this package registers the backbones in detectron2's ``BACKBONE_REGISTRY``, the heads
+in :data:`SIAM_HEAD_REGISTRY` and ``SiamRPN`` in ``META_ARCH_REGISTRY``.
+"""
+from . import anchors  # noqa: F401
+from .backbone import (  # noqa: F401
+    SiamAlexNet, SiamMobileNetV2, SiamResNet, build_siam_alexnet_backbone, build_siam_mobilenetv2_backbone,
+    build_siam_resnet_backbone,
+)
+from .fuse import fuse_conv_bn
+from .heads import (
+    SIAM_HEAD_REGISTRY, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, UpChannelRPNHead, build_siam_head,
+)
+from .meta_arch import SiamRPN
+from .neck import AdjustNeck, build_siam_neck
+
+__all__ = [
+    "SiamRPN", "fuse_conv_bn", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
+    "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
+    "SiamResNet", "SiamAlexNet", "SiamMobileNetV2",
+]

@@ -1,0 +1,197 @@
+"""Convert pysot (SiamRPN++) checkpoints into detectron2 checkpoints of :class:`SiamRPN`.
+
+siamtrack's modules use pysot's parameter names, so conversion is: unwrap the container, strip
+a DataParallel ``module.`` prefix, rename AlexNet's legacy/layered backbone names when the
+target layout differs, and check strictly that every tensor has a home of the right shape
+(SIAMRPN.md §1). The output ``{"model": state_dict, "__author__": "pysot",
+"matching_heuristics": False}`` holds plain tensors only, so detectron2's
+``DetectionCheckpointer`` (``MODEL.WEIGHTS``) loads it under ``torch.load(weights_only=True)``.
+"""
+import pickle
+import re
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+__all__ = [
+    "ConversionError", "load_pysot_file", "unwrap_state_dict", "detect_experiment",
+    "rename_alexnet_layout", "convert_state_dict", "convert_pysot_checkpoint", "experiment_config_path",
+]
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "pysot"
+_SHOW = 5  # how many offending keys an error message lists
+
+
+class ConversionError(ValueError):
+    """A checkpoint that cannot be converted; the message is one line meant for users."""
+
+
+def load_pysot_file(path):
+    """``torch.load`` a pysot checkpoint on the CPU with ``weights_only=True`` (no arbitrary code)."""
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ConversionError(f"{path}: no such file") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConversionError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
+
+
+def unwrap_state_dict(obj):
+    """The model ``state_dict`` inside ``obj``: a plain mapping, or the ``"state_dict"`` entry of a
+    training snapshot; one leading ``module.`` (DataParallel) is stripped from each key."""
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not obj:
+        raise ConversionError(f"expected a state_dict (mapping of names to tensors), got {type(obj).__name__}")
+    out = OrderedDict()
+    for key, value in obj.items():
+        if not torch.is_tensor(value):
+            raise ConversionError(f"entry {key!r} is a {type(value).__name__}, not a tensor: not a state_dict")
+        out[key[len("module."):] if key.startswith("module.") else key] = value
+    return out
+
+
+def _check_model_checkpoint(state_dict):
+    """Reject files that are not SiamRPN model checkpoints with a specific reason."""
+    if not any(k.startswith("backbone.") for k in state_dict):
+        hint = " (legacy backbone-only 'features.' file)" if any(k.startswith("features.") for k in state_dict) else ""
+        raise ConversionError(
+            f"no 'backbone.' keys{hint}: this is a pretrained backbone, not a pysot model checkpoint; "
+            "use it as MODEL.SIAM_PRETRAINED for training instead"
+        )
+    if any(k.startswith(("mask_head.", "refine_head.")) for k in state_dict):
+        raise ConversionError("SiamMask checkpoints (mask_head/refine_head keys) are not supported; "
+                              "siamtrack implements SiamRPN/SiamRPN++ models only")
+
+
+def detect_experiment(state_dict):
+    """Name of the pysot experiment whose architecture matches the keys (e.g. "siamrpn_alex_dwxcorr").
+
+    Weighted ResNet-50 models are reported as ``siamrpn_r50_l234_dwxcorr`` (``_lt`` when the neck
+    outputs 128/256/512 channels), unweighted ones as ``..._otb``. AlexNet ``_otb`` models share the
+    architecture of ``siamrpn_alex_dwxcorr``.
+    """
+    _check_model_checkpoint(state_dict)
+    first = state_dict.get("backbone.features.0.weight", state_dict.get("backbone.layer1.0.weight"))
+    if first is not None and first.dim() == 4 and tuple(first.shape[2:]) == (11, 11):
+        return "siamrpn_alex_dwxcorr"
+    if "backbone.layer0.0.weight" in state_dict:
+        return "siamrpn_mobilev2_l234_dwxcorr"
+    if "backbone.conv1.weight" in state_dict and any(k.startswith("backbone.layer4.") for k in state_dict):
+        neck = [state_dict.get(f"neck.downsample{i}.downsample.0.weight") for i in (2, 3, 4)]
+        if any(w is None for w in neck):
+            raise ConversionError("ResNet checkpoint without a 3-level neck: architecture not recognised; "
+                                  "pass --config-file")
+        if [int(w.shape[0]) for w in neck] == [128, 256, 512]:
+            return "siamrpn_r50_l234_dwxcorr_lt"
+        weighted = "rpn_head.cls_weight" in state_dict
+        return "siamrpn_r50_l234_dwxcorr" if weighted else "siamrpn_r50_l234_dwxcorr_otb"
+    raise ConversionError("cannot recognise the architecture from the keys; pass --config-file")
+
+
+def experiment_config_path(experiment):
+    """Path of ``configs/pysot/<experiment>.yaml`` in the siamtrack repository."""
+    return CONFIG_DIR / f"{experiment}.yaml"
+
+
+def rename_alexnet_layout(state_dict, layout):
+    """Rename AlexNet backbone keys to ``layout`` ("legacy" ``features.N`` or "layered" ``layerL.j``)."""
+    from ..modeling.backbone import LEGACY_TO_LAYERED
+
+    if layout == "layered":
+        mapping = {f"backbone.features.{i}.": f"backbone.{name}." for i, name in LEGACY_TO_LAYERED.items()}
+        pattern = re.compile(r"^backbone\.features\.\d+\.")
+    else:
+        mapping = {f"backbone.{name}.": f"backbone.features.{i}." for i, name in LEGACY_TO_LAYERED.items()}
+        pattern = re.compile(r"^backbone\.layer\d\.\d\.")
+    out = OrderedDict()
+    for key, value in state_dict.items():
+        match = pattern.match(key)
+        if match and match.group(0) in mapping:
+            key = mapping[match.group(0)] + key[match.end():]
+        out[key] = value
+    return out
+
+
+def _listing(keys):
+    return ", ".join(keys[:_SHOW]) + (", ..." if len(keys) > _SHOW else "")
+
+
+def convert_state_dict(state_dict, model):
+    """Strictly map ``state_dict`` (pysot names) onto ``model``'s ``state_dict`` keys.
+
+    ``num_batches_tracked`` entries may be present or absent (absent ones are filled from the
+    model). Raises :class:`ConversionError` listing missing, unexpected and mis-shaped keys.
+    Returns an ordered dict of contiguous tensors in the model's key order and dtypes.
+    """
+    from ..modeling.backbone import SiamAlexNet
+
+    if isinstance(getattr(model, "backbone", None), SiamAlexNet):
+        state_dict = rename_alexnet_layout(state_dict, model.backbone.layout)
+    expected = model.state_dict()
+    ignored = lambda k: k.endswith("num_batches_tracked")  # noqa: E731
+    missing = [k for k in expected if k not in state_dict and not ignored(k)]
+    unexpected = [k for k in state_dict if k not in expected and not ignored(k)]
+    misshaped = [
+        f"{k} {list(state_dict[k].shape)} vs model {list(expected[k].shape)}"
+        for k in expected if k in state_dict and tuple(state_dict[k].shape) != tuple(expected[k].shape)
+    ]
+    problems = []
+    for what, keys in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
+        if keys:
+            problems.append(f"{len(keys)} {what} ({_listing(keys)})")
+    if problems:
+        raise ConversionError("checkpoint does not match the model: " + "; ".join(problems))
+    out = OrderedDict()
+    for key, ref in expected.items():
+        value = state_dict[key] if key in state_dict else ref
+        out[key] = value.detach().to(dtype=ref.dtype).clone().contiguous()
+    return out
+
+
+def _build_model(cfg):
+    from ..modeling.meta_arch import SiamRPN
+
+    return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
+
+
+def _load_cfg(config_file):
+    from detectron2.config import get_cfg
+
+    from ..config import add_siamtrack_config
+
+    cfg = get_cfg()
+    add_siamtrack_config(cfg)
+    try:
+        cfg.merge_from_file(str(config_file))
+    except Exception as exc:  # yacs raises KeyError/AssertionError/OSError with multi-line text
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConversionError(f"{config_file}: cannot load the config ({first})") from None
+    return cfg
+
+
+def convert_pysot_checkpoint(obj, config_file=None):
+    """Convert a loaded pysot checkpoint object.
+
+    Args:
+        obj: what ``torch.load`` returned (state_dict, snapshot wrapper, ``module.`` keys).
+        config_file: siamtrack YAML of the architecture; detected from the keys when None.
+
+    Returns:
+        ``(checkpoint, experiment)``: the detectron2 checkpoint dict and the detected pysot
+        experiment name (None when ``config_file`` was given).
+    """
+    state_dict = unwrap_state_dict(obj)
+    _check_model_checkpoint(state_dict)
+    experiment = None
+    if config_file is None:
+        experiment = detect_experiment(state_dict)
+        config_file = experiment_config_path(experiment)
+        if not config_file.is_file():
+            raise ConversionError(f"detected {experiment} but {config_file} is missing; pass --config-file")
+    model = _build_model(_load_cfg(config_file))
+    checkpoint = {"model": convert_state_dict(state_dict, model), "__author__": "pysot",
+                  "matching_heuristics": False}
+    return checkpoint, experiment

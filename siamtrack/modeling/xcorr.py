@@ -1,0 +1,32 @@
+"""Cross-correlation primitives of Siamese trackers (SIAMRPN.md §3.2).
+
+All correlate without padding, stride 1 and without flipping the kernel (a ``conv2d``), each
+sample of the batch with its own template. ``x`` is the search feature, ``kernel`` the template.
+"""
+import torch.nn.functional as F
+
+
+def xcorr_depthwise(x, kernel):
+    """Channel-by-channel correlation: (B,C,H,W) * (B,C,h,w) -> (B,C,H-h+1,W-w+1)."""
+    batch, channels = kernel.shape[:2]
+    out = F.conv2d(x.reshape(1, batch * channels, x.size(2), x.size(3)),
+                   kernel.reshape(batch * channels, 1, kernel.size(2), kernel.size(3)),
+                   groups=batch * channels)
+    return out.view(batch, channels, out.size(2), out.size(3))
+
+
+def xcorr_up_channel(x, kernel):
+    """Up-channel correlation: (B,C,H,W) * (B,C*K,h,w) -> (B,K,H',W').
+
+    The template is read as K kernels of C channels (kernel o uses template channels
+    ``o*C .. o*C+C-1``), each fully correlated with the search map.
+    """
+    batch, channels = x.shape[:2]
+    out = F.conv2d(x.reshape(1, batch * channels, x.size(2), x.size(3)),
+                   kernel.reshape(-1, channels, kernel.size(2), kernel.size(3)), groups=batch)
+    return out.view(batch, -1, out.size(2), out.size(3))
+
+
+def xcorr_plain(x, kernel):
+    """SiamFC correlation summed over channels: (B,C,H,W) * (B,C,h,w) -> (B,1,H',W')."""
+    return xcorr_up_channel(x, kernel)

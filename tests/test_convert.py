@@ -1,0 +1,131 @@
+"""pysot checkpoint conversion: every released key layout, containers, strictness, the CLI."""
+import importlib.util
+from collections import OrderedDict
+
+import pytest
+import torch
+
+from conftest import REPO_ROOT
+from siamtrack.checkpoint.pysot import (
+    ConversionError, convert_pysot_checkpoint, detect_experiment, rename_alexnet_layout,
+)
+
+spec = importlib.util.spec_from_file_location("convert_pysot_weights", REPO_ROOT / "tools" / "convert_pysot_weights.py")
+convert_tool = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(convert_tool)
+
+LISTINGS = {
+    "siamrpn_r50_l234_dwxcorr": "siamrpn_r50_l234_dwxcorr.txt",
+    "siamrpn_alex_dwxcorr": "siamrpn_alex_dwxcorr.txt",
+    "siamrpn_mobilev2_l234_dwxcorr": "siamrpn_mobilev2_l234_dwxcorr.txt",
+}
+
+
+def fake_state_dict(path):
+    """Zeros (and a distinct value per tensor) with the shapes of a pysot key listing."""
+    out = OrderedDict()
+    for i, line in enumerate(path.read_text().splitlines()):
+        parts = line.split()
+        if not parts:
+            continue
+        shape = [int(v) for v in parts[1].split("x")] if len(parts) > 1 else []
+        if parts[0].endswith("num_batches_tracked"):
+            out[parts[0]] = torch.tensor(i, dtype=torch.int64)
+        else:
+            out[parts[0]] = torch.full(shape, float(i))
+    return out
+
+
+@pytest.fixture(scope="module")
+def listings(reference_dir):
+    return {name: fake_state_dict(reference_dir / "pysot_keys" / fname) for name, fname in LISTINGS.items()}
+
+
+@pytest.mark.parametrize("experiment", list(LISTINGS))
+def test_every_listed_key_converts_with_its_shape(listings, experiment):
+    source = listings[experiment]
+    checkpoint, detected = convert_pysot_checkpoint(source)
+    assert detected == experiment
+    model = checkpoint["model"]
+    assert list(model) == list(source)
+    for key, value in source.items():
+        assert model[key].shape == value.shape and torch.equal(model[key], value), key
+
+
+def test_detection_of_unweighted_r50_and_siammask(listings, reference_dir):
+    r50 = OrderedDict((k, v) for k, v in listings["siamrpn_r50_l234_dwxcorr"].items()
+                      if k not in ("rpn_head.cls_weight", "rpn_head.loc_weight"))
+    assert detect_experiment(r50) == "siamrpn_r50_l234_dwxcorr_otb"
+    checkpoint, _ = convert_pysot_checkpoint(r50)
+    assert len(checkpoint["model"]) == 456
+    mask = fake_state_dict(reference_dir / "pysot_keys" / "siammask_r50_l3.txt")
+    with pytest.raises(ConversionError, match="SiamMask"):
+        convert_pysot_checkpoint(mask)
+
+
+def test_containers_prefixes_and_num_batches_tracked(listings):
+    source = listings["siamrpn_alex_dwxcorr"]
+    wrapped = {"epoch": 3, "state_dict": OrderedDict(("module." + k, v) for k, v in source.items())}
+    assert torch.equal(convert_pysot_checkpoint(wrapped)[0]["model"]["backbone.features.14.weight"],
+                       source["backbone.features.14.weight"])
+    without_nbt = OrderedDict((k, v) for k, v in source.items() if not k.endswith("num_batches_tracked"))
+    model = convert_pysot_checkpoint(without_nbt)[0]["model"]
+    assert len(model) == 75 and int(model["backbone.features.1.num_batches_tracked"]) == 0
+
+
+def test_alexnet_layered_names_are_renamed(listings):
+    source = listings["siamrpn_alex_dwxcorr"]
+    layered = rename_alexnet_layout(source, "layered")
+    assert "backbone.layer4.1.running_var" in layered and "backbone.features.12.running_var" not in layered
+    model = convert_pysot_checkpoint(layered)[0]["model"]
+    assert torch.equal(model["backbone.features.12.running_var"], source["backbone.features.12.running_var"])
+    to_layered = convert_pysot_checkpoint(source, REPO_ROOT / "configs" / "siamrpn_alex.yaml")
+    assert "backbone.features.0.weight" in to_layered[0]["model"]
+
+
+def test_strictness_errors_name_counts_and_keys(listings):
+    source = listings["siamrpn_alex_dwxcorr"]
+    missing = OrderedDict((k, v) for k, v in source.items() if not k.startswith("rpn_head.loc.head."))
+    with pytest.raises(ConversionError, match=r"7 missing \(rpn_head\.loc\.head\.0\.weight"):
+        convert_pysot_checkpoint(missing)
+    extra = OrderedDict(source, **{"rpn_head.extra.weight": torch.zeros(3)})
+    with pytest.raises(ConversionError, match=r"1 unexpected \(rpn_head\.extra\.weight\)"):
+        convert_pysot_checkpoint(extra)
+    bad = OrderedDict(source)
+    bad["rpn_head.cls.head.3.bias"] = torch.zeros(12)
+    with pytest.raises(ConversionError, match=r"1 mis-shaped \(rpn_head\.cls\.head\.3\.bias \[12\] vs model \[10\]"):
+        convert_pysot_checkpoint(bad)
+    r50_config = REPO_ROOT / "configs" / "pysot" / "siamrpn_r50_l234_dwxcorr.yaml"
+    with pytest.raises(ConversionError, match=r"\d+ missing .*; \d+ unexpected .*, \.\.\."):
+        convert_pysot_checkpoint(source, r50_config)
+
+
+def test_not_a_model_checkpoint():
+    backbone_only = OrderedDict((f"features.{i}.weight", torch.zeros(2)) for i in range(3))
+    with pytest.raises(ConversionError, match="features.*not a pysot model checkpoint"):
+        convert_pysot_checkpoint(backbone_only)
+    with pytest.raises(ConversionError, match="not a tensor"):
+        convert_pysot_checkpoint({"backbone.x": 3})
+    with pytest.raises(ConversionError, match="recognise"):
+        convert_pysot_checkpoint({"backbone.other.weight": torch.zeros(1)})
+
+
+def test_cli_exit_codes(listings, tmp_path, capsys):
+    good = tmp_path / "model.pth"
+    torch.save(listings["siamrpn_mobilev2_l234_dwxcorr"], good)
+    assert convert_tool.main([str(good), str(tmp_path / "out.pth")]) == 0
+    assert "configs/pysot/siamrpn_mobilev2_l234_dwxcorr.yaml" in capsys.readouterr().out
+    converted = torch.load(tmp_path / "out.pth", weights_only=True)["model"]
+    assert converted["backbone.layer0.0.weight"].shape == (44, 3, 3, 3)
+
+    garbage = tmp_path / "garbage.pth"
+    garbage.write_text("not a checkpoint")
+    broken = tmp_path / "broken.pth"
+    torch.save(OrderedDict((k, v) for k, v in listings["siamrpn_alex_dwxcorr"].items() if "head.3" not in k), broken)
+    for args in ([str(garbage), str(tmp_path / "o.pth")], [str(tmp_path / "absent.pth"), str(tmp_path / "o.pth")],
+                 [str(broken), str(tmp_path / "o.pth")],
+                 [str(good), str(tmp_path / "o.pth"), "--config-file", str(tmp_path / "none.yaml")]):
+        assert convert_tool.main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "o.pth").exists()
