@@ -17,5 +17,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from .config import add_siamtrack_config  # noqa: E402
+from . import modeling  # noqa: E402,F401  (registers backbones, heads and the SiamRPN meta-arch)
+from .modeling import SIAM_HEAD_REGISTRY, SiamRPN, fuse_conv_bn  # noqa: E402
+from . import data  # noqa: E402,F401  (registers the pair mapper and the training datasets)
+from . import evaluation  # noqa: E402,F401  (registers the tracking benchmarks)
+from .tracking import SiamTracker  # noqa: E402
 
-__all__ = ["add_siamtrack_config", "__version__"]
+__all__ = ["add_siamtrack_config", "SiamTracker", "SiamRPN", "SIAM_HEAD_REGISTRY", "fuse_conv_bn", "__version__"]

@@ -1,0 +1,145 @@
+"""Batched template/search crops as network input, on the CPU (OpenCV) or on the GPU (torch).
+
+Both paths cut pysot's square window (SIAMRPN.md §8.3: ``floor(c - (side+1)/2 + 0.5)`` corner,
+mean-colour padding truncated to ``uint8``) and resize it with OpenCV's ``uint8`` bilinear
+arithmetic. The CPU path calls OpenCV itself (:func:`crop_window`, pixel-equal to
+:func:`siamtrack.data.crop.crop_subwindow`); the torch path reproduces OpenCV's fixed-point interpolation (11-bit coefficients, the rounding of
+its vertical pass, the 2x-downscale shortcut) with integer tensor ops, so a frame uploaded once
+to the GPU yields the same crops without a round trip through host memory.
+"""
+import math
+from functools import lru_cache
+
+import cv2
+import numpy as np
+import torch
+
+_COEF_BITS = 11
+_COEF_SCALE = 1 << _COEF_BITS
+
+
+def window_origin(center, side):
+    """Top-left corner (x0, y0) of the ``side`` x ``side`` window centred on ``center``."""
+    half = (side + 1) / 2
+    return math.floor(center[0] - half + 0.5), math.floor(center[1] - half + 0.5)
+
+
+def crop_window(frame, center, out_size, side, average):
+    """pysot's crop of one window with OpenCV, as :func:`siamtrack.data.crop.crop_subwindow`.
+
+    Same pixels, but only the window is padded (``cv2.copyMakeBorder`` of the part inside the
+    frame) instead of a mean-filled copy of the whole padded frame: the padding then costs
+    microseconds instead of milliseconds on a large search window.
+    """
+    side = int(side)
+    height, width = frame.shape[:2]
+    x0, y0 = window_origin(center, side)
+    x1, y1 = x0 + side - 1, y0 + side - 1
+    left, top = max(0, -x0), max(0, -y0)
+    right, bottom = max(0, x1 - width + 1), max(0, y1 - height + 1)
+    if left or top or right or bottom:
+        fill = np.asarray(average, dtype=np.float64).astype(np.uint8)
+        ys, ye = max(y0, 0), min(y1 + 1, height)
+        xs, xe = max(x0, 0), min(x1 + 1, width)
+        if ye <= ys or xe <= xs:  # the window misses the frame entirely
+            patch = np.empty((side, side, 3), np.uint8)
+            patch[...] = fill
+        else:
+            patch = cv2.copyMakeBorder(frame[ys:ye, xs:xe], top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                       value=[int(v) for v in fill])
+    else:
+        patch = frame[y0:y1 + 1, x0:x1 + 1]
+    if out_size != side:
+        patch = cv2.resize(patch, (out_size, out_size))
+    return patch
+
+
+def opencv_crops(frame, windows, out_size, device):
+    """Crop every ``(center, side, average)`` window of ``frame`` with OpenCV.
+
+    Returns a float32 (N, 3, out_size, out_size) BGR 0..255 tensor on ``device``.
+    """
+    patches = np.stack([crop_window(frame, c, out_size, s, a) for c, s, a in windows])
+    # NumPy converts (single-threaded: no thread-pool wake-up cost for this small copy).
+    batch = torch.from_numpy(patches.transpose(0, 3, 1, 2).astype(np.float32))
+    return batch.to(device, non_blocking=True)
+
+
+@lru_cache(maxsize=64)
+def _linear_taps(src_size, dst_size, clamp_weights):
+    """OpenCV's INTER_LINEAR taps of one axis: first and second source index and their integer
+    weights, each (dst_size,).
+
+    OpenCV clamps columns by moving the weight onto the edge pixel (``clamp_weights``) but rows
+    only by clamping the row index, keeping both weights: the two differ in the last bit.
+    """
+    scale = 1.0 / (dst_size / src_size)  # OpenCV inverts the dst/src ratio
+    index = np.empty(dst_size, np.int64)
+    w0 = np.empty(dst_size, np.int64)
+    w1 = np.empty(dst_size, np.int64)
+    one = np.float32(_COEF_SCALE)
+    for d in range(dst_size):
+        f = np.float32((d + 0.5) * scale - 0.5)
+        s = math.floor(f)
+        f = np.float32(f - np.float32(s))
+        if clamp_weights and s < 0:
+            s, f = 0, np.float32(0)
+        if clamp_weights and s >= src_size - 1:
+            s, f = src_size - 1, np.float32(0)
+        index[d] = s
+        # saturate_cast<short>(float) rounds half to even, like np.rint.
+        w0[d] = int(np.rint((np.float32(1) - f) * one))
+        w1[d] = int(np.rint(f * one))
+    second = np.clip(index + 1, 0, src_size - 1)
+    return np.clip(index, 0, src_size - 1), second, w0, w1
+
+
+def _axis_coords(origin, side, out_size, limit, device, clamp_weights):
+    """Frame coordinates, validity masks and weights of one axis of a window's resize."""
+    if side == out_size:
+        src = np.arange(side, dtype=np.int64)
+        nxt, w0, w1 = src, np.full(side, _COEF_SCALE), np.zeros(side, np.int64)
+    elif side == 2 * out_size:
+        src = 2 * np.arange(out_size, dtype=np.int64)
+        nxt, w0, w1 = src + 1, None, None
+    else:
+        src, nxt, w0, w1 = _linear_taps(side, out_size, clamp_weights)
+    coords = np.stack([src, nxt]) + origin
+    valid = (coords >= 0) & (coords < limit)
+    to = dict(device=device)
+    weights = None if w0 is None else torch.as_tensor(np.stack([w0, w1]), dtype=torch.int32, **to)
+    return (
+        torch.as_tensor(np.clip(coords, 0, limit - 1), **to),
+        torch.as_tensor(valid, **to),
+        weights,
+    )
+
+
+def _torch_crop(frame, center, side, average, out_size):
+    """One window of a (H, W, 3) uint8 device tensor as a (3, out, out) float32 tensor."""
+    height, width = frame.shape[:2]
+    x0, y0 = window_origin(center, side)
+    xs, xvalid, xw = _axis_coords(x0, side, out_size, width, frame.device, True)
+    ys, yvalid, yw = _axis_coords(y0, side, out_size, height, frame.device, False)
+    fill = torch.as_tensor(np.asarray(average, np.float64).astype(np.uint8), device=frame.device)
+    # taps[i, j] is the pixel at (row tap i, column tap j): (2, out, 2, out, 3) int32.
+    taps = frame[ys[:, :, None, None], xs[None, None]]
+    valid = (yvalid[:, :, None, None] & xvalid[None, None])[..., None]
+    taps = torch.where(valid, taps, fill).to(torch.int32)
+    if xw is None:  # exact 2x downscale: OpenCV switches to area averaging
+        total = taps.sum(dim=(0, 2))
+        out = (total + 2) >> 2
+    else:
+        rows = taps[:, :, 0] * xw[0][None, None, :, None] + taps[:, :, 1] * xw[1][None, None, :, None]
+        b0, b1 = yw[0][:, None, None], yw[1][:, None, None]
+        out = (((b0 * (rows[0] >> 4)) >> 16) + ((b1 * (rows[1] >> 4)) >> 16) + 2) >> 2
+    return out.permute(2, 0, 1).float()
+
+
+def torch_crops(frame, windows, out_size):
+    """Crop every ``(center, side, average)`` window of ``frame``, a (H, W, 3) uint8 tensor.
+
+    Returns a float32 (N, 3, out_size, out_size) tensor on the frame's device, equal to
+    :func:`opencv_crops` of the same frame.
+    """
+    return torch.stack([_torch_crop(frame, c, int(s), a, out_size) for c, s, a in windows])

@@ -1,0 +1,49 @@
+"""pysot's long-term tracker (SiamRPNLTTracker, SIAMRPN.md §8.6)."""
+import numpy as np
+
+from . import decode
+from .tracker import SiamTracker
+
+LOST_WINDOW_INFLUENCE = 0.001
+
+
+class SiamRPNLTTracker(SiamTracker):
+    """Long-term variant (``TRACK.TYPE: SiamRPNLTTracker``): a target whose best score drops below
+    ``TRACK.CONFIDENCE_LOW`` keeps its box and is searched for in a ``TRACK.LOST_INSTANCE_SIZE``
+    crop with an almost flat window until a score above ``TRACK.CONFIDENCE_HIGH`` re-acquires it.
+
+    Each target has its own lost flag. As in pysot, :meth:`init` does not reset it: the first
+    target of a re-initialised tracker inherits the flag of the previous first target.
+    """
+
+    def __init__(self, model, cfg):
+        """See :class:`SiamTracker`; also reads ``TRACK.LOST_INSTANCE_SIZE`` and the confidences."""
+        super().__init__(model, cfg)
+        self.lost_instance_size = int(cfg.TRACK.LOST_INSTANCE_SIZE)
+        # pysot compares the float32 score with the thresholds in float32 (NumPy >= 2 rules).
+        self.confidence_low = np.float32(cfg.TRACK.CONFIDENCE_LOW)
+        self.confidence_high = np.float32(cfg.TRACK.CONFIDENCE_HIGH)
+
+    def _instance_size(self, target):
+        return self.lost_instance_size if target.lost else self.instance_size
+
+    def _window_influence(self, target):
+        return LOST_WINDOW_INFLUENCE if target.lost else self.window_influence
+
+    def _update(self, target, frame_shape, grid, scale_z, scores, boxes):
+        """Update only on a confident score; the state is stored before clipping."""
+        best, box, score, penalty = decode.select_best(
+            scores, boxes, target.size, scale_z, grid.window, self.penalty_k,
+            self._window_influence(target))
+        if score >= self.confidence_low:
+            cx, cy, w, h = decode.smooth_update(target.center, target.size, box, score, penalty, self.lr)
+        else:
+            (cx, cy), (w, h) = target.center, target.size
+        target.center = np.array([cx, cy], dtype=np.float64)
+        target.size = np.array([w, h], dtype=np.float64)
+        if score < self.confidence_low:
+            target.lost = True
+        elif score > self.confidence_high:
+            target.lost = False
+        cx, cy, w, h = decode.clip_box(cx, cy, w, h, frame_shape)
+        return {"bbox": decode.corner_box(cx, cy, w, h), "score": float(score)}

@@ -1,0 +1,127 @@
+"""Frame sources for ``tools/track_video.py``: a video file, a folder of images, or a camera."""
+import re
+from pathlib import Path
+
+import cv2
+
+from .errors import InputError
+from .frames import normalize_frame
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
+
+
+class VideoSourceError(InputError):
+    """A video that cannot be opened or read; the message is one line meant for users."""
+
+
+def natural_key(name):
+    """Sort key putting ``img2`` before ``img10`` (digit runs compare as numbers)."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(name))]
+
+
+class _Source:
+    """Iterates over normalised BGR ``uint8`` frames; ``read()`` returns the next one or None."""
+
+    name = ""
+    fps = 30.0
+    frame_count = None  # None when unknown (cameras)
+
+    def read(self):
+        """The next frame (HxWx3 BGR uint8), or None at the end."""
+        raise NotImplementedError
+
+    def __iter__(self):
+        while True:
+            frame = self.read()
+            if frame is None:
+                return
+            yield frame
+
+    def close(self):
+        """Release the underlying file or device."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class VideoFileSource(_Source):
+    """Frames of a video file OpenCV can decode."""
+
+    def __init__(self, path):
+        self.name = str(path)
+        self._capture = cv2.VideoCapture(self.name)
+        if not self._capture.isOpened():
+            raise VideoSourceError(f"cannot read video {path}: not a video file OpenCV can decode")
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and fps > 0 else 30.0
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.frame_count = count if count > 0 else None
+
+    def read(self):
+        ok, frame = self._capture.read()
+        return normalize_frame(frame) if ok and frame is not None else None
+
+    def close(self):
+        self._capture.release()
+
+
+class CameraSource(VideoFileSource):
+    """Frames of a camera (OpenCV device index)."""
+
+    def __init__(self, index):
+        self.name = f"camera {index}"
+        self._capture = cv2.VideoCapture(int(index))
+        if not self._capture.isOpened():
+            raise VideoSourceError(f"cannot open camera {index}")
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and fps > 0 else 30.0
+        self.frame_count = None
+
+
+class ImageFolderSource(_Source):
+    """Images of a folder in natural order, read as ``cv2.imread`` does (BGR, 3 channels)."""
+
+    def __init__(self, folder):
+        self.name = str(folder)
+        self.paths = sorted((p for p in Path(folder).iterdir()
+                             if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
+                            key=lambda p: natural_key(p.name))
+        self.frame_count = len(self.paths)
+        self._next = 0
+
+    def read(self):
+        if self._next >= len(self.paths):
+            return None
+        path = self.paths[self._next]
+        frame = cv2.imread(str(path))
+        if frame is None:
+            raise VideoSourceError(f"cannot read frame {self._next} ({path}): not an image OpenCV can decode")
+        self._next += 1
+        return normalize_frame(frame)
+
+
+def open_video(spec):
+    """Open ``spec``: a video file, a folder of images (natural sort) or a camera index ("0").
+
+    Raises :class:`VideoSourceError` when it does not exist or cannot be opened.
+    """
+    spec = str(spec)
+    path = Path(spec)
+    if spec.isdigit() and not path.exists():
+        return CameraSource(int(spec))
+    if not path.exists():
+        raise VideoSourceError(f"video not found: {spec}")
+    if path.is_dir():
+        return ImageFolderSource(path)
+    return VideoFileSource(path)
+
+
+def read_first_frame(source):
+    """The first frame of ``source``; raises :class:`VideoSourceError` if it has none."""
+    frame = source.read()
+    if frame is None:
+        raise VideoSourceError(f"{source.name} has no frames")
+    return frame

@@ -1,0 +1,253 @@
+"""Tracker arithmetic (SIAMRPN.md §8) without a network: a stub model replays or fakes head outputs."""
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from detectron2.config import get_cfg
+
+from siamtrack import add_siamtrack_config
+from siamtrack.tracking import (
+    SiamRPNLTTracker, SiamRPNTracker, SiamTracker, TrackerInputError, build_tracker, normalize_frame,
+)
+from siamtrack.tracking import decode
+from siamtrack.data.crop import crop_subwindow
+from siamtrack.tracking.crops import crop_window, opencv_crops, torch_crops
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def make_cfg(name):
+    cfg = get_cfg()
+    add_siamtrack_config(cfg)
+    cfg.merge_from_file(str(REPO / "configs" / "pysot" / name))
+    return cfg
+
+
+class StubModel(nn.Module):
+    """Records template/search inputs; ``track`` returns ``outputs_fn(x)`` (cls, loc)."""
+
+    def __init__(self, outputs_fn):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.outputs_fn = outputs_fn
+        self.templates, self.searches = [], []
+
+    def template(self, z):
+        self.templates.append(z.clone())
+        return {"n": z.shape[0]}
+
+    def track(self, x, state):
+        assert state["n"] == x.shape[0]
+        self.searches.append(x.clone())
+        cls, loc = self.outputs_fn(x)
+        return {"cls": cls, "loc": loc}
+
+
+def constant_outputs(prob, k=5, stride=8, exemplar=127, base_size=8):
+    """Head outputs with foreground probability ``prob`` everywhere and zero regression."""
+    def fn(x):
+        size = (x.shape[-1] - exemplar) // stride + 1 + base_size
+        n = x.shape[0]
+        cls = torch.zeros(n, 2 * k, size, size)
+        cls[:, k:] = float(np.log(prob / (1 - prob)))
+        return cls, torch.zeros(n, 4 * k, size, size)
+    return fn
+
+
+@pytest.fixture(scope="module")
+def reference(reference_dir, bag_video):
+    import cv2
+
+    folder = reference_dir / "pysot_siamrpn_alex_dwxcorr"
+    io = np.load(folder / "io.npz")
+    track = json.loads((folder / "track.json").read_text())
+    capture = cv2.VideoCapture(str(bag_video))
+    frames = [capture.read()[1] for _ in range(2)]
+    capture.release()
+    return io, track, frames
+
+
+def test_frame1_from_io_npz_is_exact(reference):
+    """init + one track step on io.npz's head outputs give track.json's frame 1 with zero difference."""
+    io, track, frames = reference
+    model = StubModel(lambda x: (torch.from_numpy(io["cls"]), torch.from_numpy(io["loc"])))
+    tracker = SiamTracker(model, make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    assert type(tracker) is SiamRPNTracker
+    tracker.init(frames[0], track["init_box"])
+    out = tracker.track(frames[1])
+    assert torch.equal(model.templates[0].cpu(), torch.from_numpy(io["template"]))
+    assert torch.equal(model.searches[0].cpu(), torch.from_numpy(io["search"]))
+    assert out["bbox"] == track["boxes"][1]
+    assert out["score"] == track["scores"][1]
+
+
+def test_torch_crop_path_is_exact_too(reference):
+    """The GPU crop implementation (run here on CPU tensors) reproduces the same frame exactly."""
+    io, track, frames = reference
+    model = StubModel(lambda x: (torch.from_numpy(io["cls"]), torch.from_numpy(io["loc"])))
+    tracker = SiamTracker(model, make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    tracker.gpu_crop = True
+    tracker.init(frames[0], track["init_box"])
+    out = tracker.track(frames[1])
+    assert torch.equal(model.searches[0], torch.from_numpy(io["search"]))
+    assert out["bbox"] == track["boxes"][1]
+
+
+def test_torch_crops_match_opencv_resize():
+    """Integer re-implementation of OpenCV's uint8 bilinear resize: up, down, exact 2x, padded."""
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    average = frame.reshape(-1, 3).mean(0)
+    device_frame = torch.from_numpy(frame)
+    cases = [(127, 127), (127, 254), (127, 61), (127, 200), (255, 97), (255, 300), (63, 40)]
+    for out_size, side in cases:
+        for center in [(60.3, 45.7), (-10.0, 3.2), (118.9, 95.5)]:
+            windows = [(center, side, average)]
+            expected = opencv_crops(frame, windows, out_size, "cpu")
+            assert torch.equal(torch_crops(device_frame, windows, out_size), expected), (out_size, side, center)
+
+
+def test_window_crop_equals_full_canvas_crop():
+    """Padding only the window gives pysot's full-canvas crop, even for windows off the frame."""
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    average = (127.9, 3.2, 250.5)
+    for _ in range(60):
+        center = tuple(rng.uniform(-60, 140, 2))
+        side, out_size = int(rng.integers(5, 200)), int(rng.choice([31, 127]))
+        expected = crop_subwindow(frame, center, out_size, side, average)
+        assert np.array_equal(crop_window(frame, center, out_size, side, average), expected), (center, side)
+
+
+def test_scores_match_pysot_softmax_sequence():
+    """Batched foreground scores equal pysot's per-crop permute/view/softmax, bit for bit."""
+    cls = torch.randn(3, 10, 21, 21) * 4
+    scores = decode.foreground_scores(cls)
+    for i in range(3):
+        pysot = cls[i:i + 1].permute(1, 2, 3, 0).contiguous().view(2, -1).permute(1, 0)
+        assert np.array_equal(scores[i], torch.softmax(pysot, dim=1)[:, 1].numpy())
+    assert scores.dtype == np.float32
+
+
+def test_score_grid_anchors_and_window():
+    grid = decode.ScoreGrid(287, 127, 0, 8, [0.33, 0.5, 1, 2, 3], [8])
+    assert grid.score_size == 21 and grid.anchors.shape == (5 * 21 * 21, 4)
+    assert grid.anchors.dtype == np.float32 and grid.window.dtype == np.float64
+    centres = grid.anchors[: 21 * 21]
+    assert centres[0, 0] == -80 and centres[-1, 0] == 80 and centres[21, 1] == -72
+    assert np.all(grid.anchors[21 * 21 * 2:21 * 21 * 3, 2:] == 64)  # ratio 1 anchor is 64x64
+    window = grid.window.reshape(5, 21, 21)
+    assert np.all(window[:, 0, :] == 0) and window[0, 10, 10] == window.max()
+    assert np.array_equal(window[0], window[4]) and np.allclose(window[0], window[0].T)
+    assert decode.ScoreGrid(831, 127, 8, 8, [1], [8]).score_size == 97
+
+
+def test_decode_and_penalty_basics():
+    anchors = np.array([[8, -16, 64, 32]], np.float32)
+    loc = np.zeros((1, 4, 1, 1), np.float32)
+    loc[0, 2] = np.log(2)
+    boxes = decode.decode_boxes(loc, anchors)
+    assert boxes.dtype == np.float32 and np.allclose(boxes[0, :, 0], [8, -16, 128, 32])
+    # A box of the target's own size and aspect is not penalised; others are.
+    size, scale_z = np.array([40.0, 20.0]), 1.6
+    same = np.array([[0], [0], [64], [32]], np.float32)
+    other = np.array([[0], [0], [32], [64]], np.float32)
+    assert decode.penalties(same, size, scale_z, 0.2)[0] == pytest.approx(1.0, abs=1e-6)
+    assert decode.penalties(other, size, scale_z, 0.2)[0] < 0.9
+
+
+def test_clip_and_minimum_size():
+    assert decode.clip_box(-5, 500, 3, 900, (360, 480)) == (0.0, 360.0, 10.0, 360.0)
+    assert decode.clip_box(481, 10, 600, 2, (360, 480)) == (480.0, 10.0, 480.0, 10.0)
+    assert decode.corner_box(100.0, 50.0, 20.0, 10.0) == [90.0, 45.0, 20.0, 10.0]
+
+
+def test_init_rejects_bad_boxes():
+    tracker = SiamTracker(StubModel(constant_outputs(0.9, base_size=0)), make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    frame = np.zeros((50, 60, 3), np.uint8)
+    for box in [(10, 10, 0, 5), (10, 10, 5, -1), (60, 10, 5, 5), (-20, 0, 10, 10), (1, 2, 3), ("a", 1, 2, 3),
+                (1, 2, float("nan"), 3)]:
+        with pytest.raises(TrackerInputError):
+            tracker.init(frame, box)
+    with pytest.raises(RuntimeError):
+        SiamTracker(StubModel(constant_outputs(0.9)), make_cfg("siamrpn_alex_dwxcorr.yaml")).track(frame)
+
+
+def test_normalize_frame_gray_and_bgra():
+    gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    out = normalize_frame(gray)
+    assert out.shape == (3, 4, 3) and np.array_equal(out[..., 1], gray)
+    bgra = np.dstack([out, np.full((3, 4), 7, np.uint8)])
+    assert np.array_equal(normalize_frame(bgra), out)
+    assert np.array_equal(normalize_frame(gray[..., None]), out)
+    with pytest.raises(ValueError):
+        normalize_frame(np.zeros((3, 4, 3), np.float32))
+
+
+def test_targets_are_batched_and_independent():
+    """Several targets: one forward per frame with all crops; each equals its solo run."""
+    cfg = make_cfg("siamrpn_alex_dwxcorr.yaml")
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for _ in range(4)]
+
+    def outputs(x):  # deterministic per crop, so solo and batched runs see the same maps
+        gen = [torch.Generator().manual_seed(int(c.sum().item()) % 100000) for c in x]
+        cls = torch.stack([torch.randn(10, 21, 21, generator=g) * 3 for g in gen])
+        loc = torch.stack([torch.randn(20, 21, 21, generator=g) * 0.2 for g in gen])
+        return cls, loc
+
+    boxes = [(20, 30, 40, 25), (100, 60, 30, 45)]
+    model = StubModel(outputs)
+    tracker = SiamTracker(model, cfg)
+    assert tracker.init(frames[0], boxes) == [0, 1]
+    together = [tracker.track(f) for f in frames[1:]]
+    assert all(x.shape[0] == 2 for x in model.searches) and len(model.searches) == 3
+    for tid, box in enumerate(boxes):
+        solo = SiamTracker(StubModel(outputs), cfg)
+        solo.init(frames[0], box)
+        for frame, both in zip(frames[1:], together):
+            alone = solo.track(frame)
+            assert both[tid]["target_id"] == tid
+            assert both[tid]["bbox"] == alone["bbox"] and both[tid]["score"] == alone["score"]
+
+
+def test_long_term_lost_mode_switching():
+    """Low score: box kept, 831 search crop, near-flat window; a confident score re-acquires."""
+    cfg = make_cfg("siamrpn_r50_l234_dwxcorr_lt.yaml")
+    prob = {"value": 0.5}
+    model = StubModel(lambda x: constant_outputs(prob["value"])(x))
+    tracker = build_tracker(cfg, model)
+    assert isinstance(tracker, SiamRPNLTTracker) and isinstance(SiamTracker(model, cfg), SiamRPNLTTracker)
+    frame = np.full((240, 320, 3), 100, np.uint8)
+    tracker.init(frame, (100, 80, 60, 40))
+    out = tracker.track(frame)  # score 0.5 < CONFIDENCE_LOW: state kept, now lost
+    assert model.searches[-1].shape[-1] == 255
+    assert out["bbox"] == [99.5, 79.5, 60.0, 40.0]  # centre (129.5, 99.5) kept
+    assert tracker._targets[0].lost
+    tracker.track(frame)
+    assert model.searches[-1].shape[-1] == 831
+    assert tracker._window_influence(tracker._targets[0]) == 0.001
+    tracker.init(frame, (100, 80, 60, 40))  # pysot: the lost flag survives init
+    assert tracker._targets[0].lost
+    prob["value"] = 0.9995  # > CONFIDENCE_HIGH: found again
+    tracker.track(frame)
+    assert model.searches[-1].shape[-1] == 831 and not tracker._targets[0].lost
+    tracker.track(frame)
+    assert model.searches[-1].shape[-1] == 255
+
+
+def test_long_term_state_is_not_clipped():
+    """The LT tracker keeps an out-of-frame state (pysot stores it before clipping)."""
+    cfg = make_cfg("siamrpn_r50_l234_dwxcorr_lt.yaml")
+    tracker = build_tracker(cfg, StubModel(constant_outputs(0.3)))
+    frame = np.zeros((100, 100, 3), np.uint8)
+    tracker.init(frame, (90, 90, 30, 30))  # centre 104.5 lies outside the 100x100 frame
+    out = tracker.track(frame)
+    assert tracker._targets[0].center[0] == 104.5
+    assert out["bbox"][0] == 100 - 30 / 2
+    short = SiamTracker(StubModel(constant_outputs(0.3, base_size=0)), make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    short.init(frame, (90, 90, 30, 30))
+    short.track(frame)
+    assert short._targets[0].center[0] <= 100
