@@ -5,7 +5,6 @@ models) and "layered" (``layer1`` .. ``layer5``, pysot's AlexNet training config
 are identical; :data:`LEGACY_TO_LAYERED` maps one naming onto the other.
 """
 import torch.nn as nn
-from detectron2.layers import ShapeSpec
 from detectron2.modeling import BACKBONE_REGISTRY, Backbone
 
 _CHANNELS = (96, 256, 384, 384, 256)
@@ -58,10 +57,6 @@ class SiamAlexNet(Backbone):
         for idx in range(1, 6):
             x = getattr(self, f"layer{idx}")(x)
         return {"layer5": x}
-
-    def output_shape(self):
-        """``{"layer5": ShapeSpec(channels, stride=8)}``."""
-        return {"layer5": ShapeSpec(channels=self._out_feature_channels["layer5"], stride=8)}
 
 
 @BACKBONE_REGISTRY.register()

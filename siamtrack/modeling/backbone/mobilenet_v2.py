@@ -6,7 +6,6 @@ and no final 1x1 (1280) layer is built. Parameter names equal pysot's (``layer0.
 ``layer1.0.conv.0`` ...).
 """
 import torch.nn as nn
-from detectron2.layers import ShapeSpec
 from detectron2.modeling import BACKBONE_REGISTRY, Backbone
 
 # (expansion t, channels c, blocks n, stride s, dilation d) of layer1 .. layer7
@@ -72,13 +71,6 @@ class SiamMobileNetV2(Backbone):
             if f"layer{idx}" in self._out_features:
                 outputs[f"layer{idx}"] = x
         return outputs
-
-    def output_shape(self):
-        """``ShapeSpec(channels, stride)`` of every output feature."""
-        return {
-            name: ShapeSpec(channels=self._out_feature_channels[name], stride=self._out_feature_strides[name])
-            for name in self._out_features
-        }
 
 
 @BACKBONE_REGISTRY.register()

@@ -6,7 +6,6 @@ instead of strided, and the layer2-4 shortcuts are 3x3 convs. Parameter names eq
 (``conv1``, ``bn1``, ``layer1.0.conv1``, ``layer2.0.downsample.0`` ...).
 """
 import torch.nn as nn
-from detectron2.layers import ShapeSpec
 from detectron2.modeling import BACKBONE_REGISTRY, Backbone
 
 # name -> (block counts, block type)
@@ -138,13 +137,6 @@ class SiamResNet(Backbone):
             if f"layer{idx}" in self._out_features:
                 outputs[f"layer{idx}"] = x
         return outputs
-
-    def output_shape(self):
-        """``ShapeSpec(channels, stride)`` of every output feature."""
-        return {
-            name: ShapeSpec(channels=self._out_feature_channels[name], stride=self._out_feature_strides[name])
-            for name in self._out_features
-        }
 
 
 @BACKBONE_REGISTRY.register()
