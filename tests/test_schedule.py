@@ -1,0 +1,275 @@
+"""pysot's training schedule (spec §7): LR table, per-group scaling, backbone unfreezing, guards.
+
+Uses tiny stand-in modules, so it checks the engine without the real model or data.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from detectron2.config import get_cfg
+from detectron2.engine import HookBase
+
+from siamtrack.config import add_siamtrack_config
+from siamtrack.engine import (
+    BackboneUnfreezeHook,
+    SiamLRScheduler,
+    SiamTrainLoop,
+    build_lr_scheduler,
+    build_optimizer,
+    ddp_device_ids,
+    finalize_solver_config,
+    pysot_lr_table,
+    set_backbone_trainable,
+)
+
+IPE = 4  # iterations per epoch in these tests
+
+
+def _cfg(**solver_siam):
+    cfg = add_siamtrack_config(get_cfg())
+    cfg.SOLVER.BASE_LR = 0.005
+    cfg.SOLVER.WEIGHT_DECAY = 1e-4
+    cfg.SOLVER.MOMENTUM = 0.9
+    cfg.SOLVER.SIAM.ITERS_PER_EPOCH = IPE
+    cfg.SOLVER.SIAM.BACKBONE_TRAIN_LAYERS = ["layer2"]
+    for k, v in solver_siam.items():
+        setattr(cfg.SOLVER.SIAM, k, v)
+    return finalize_solver_config(cfg)
+
+
+class TinySiam(nn.Module):
+    """Stand-in with a pysot-like ``backbone`` (stages layer1, layer2) and a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Module()
+        self.backbone.layer1 = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+        self.backbone.layer2 = nn.Sequential(nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+        self.neck = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4))
+        self.head = nn.Conv2d(4, 1, 1)
+        self.poison = set()  # iterations whose loss is NaN
+        self.calls = 0
+
+    def forward(self, batch):
+        x = torch.stack([d["image"] for d in batch])
+        y = self.head(self.neck(self.backbone.layer2(self.backbone.layer1(x))))
+        loss = ((y - 1.0) ** 2).mean()
+        if self.calls in self.poison:
+            loss = loss * float("nan")
+        self.calls += 1
+        return {"loss_a": loss, "loss_b": 0.5 * loss}
+
+
+def _loader():
+    g = torch.Generator().manual_seed(0)
+    while True:
+        yield [{"image": torch.rand(3, 8, 8, generator=g)} for _ in range(2)]
+
+
+def _params(module):
+    return {n: p.detach().clone() for n, p in module.named_parameters()}
+
+
+def _bn_modes(backbone):
+    return {n: m.training for n, m in backbone.named_modules() if isinstance(m, nn.BatchNorm2d)}
+
+
+def test_resnet_lr_table_matches_pysot():
+    table, main0 = pysot_lr_table(20, 0.005, 0.0005, 5, 0.001, 0.005)
+    assert len(table) == 20
+    # Geometric warm-up that never reaches its end value (spec §7).
+    np.testing.assert_allclose(table[:5], [0.001, 0.00138, 0.00190, 0.00263, 0.00362], rtol=3e-3)
+    np.testing.assert_allclose(table[5:], np.logspace(math.log10(0.005), math.log10(0.0005), 15))
+    assert main0 == pytest.approx(0.005)
+    assert max(table[:5]) < 0.005
+
+
+def test_alexnet_lr_is_half_of_table():
+    cfg = _cfg(EPOCHS=50, LOG_START_LR=0.01, LOG_END_LR=0.0005, WARMUP_START_LR=0.005,
+               WARMUP_END_LR=0.01, BACKBONE_LR_FACTOR=1.0)
+    table, _ = pysot_lr_table(50, 0.01, 0.0005, 5, 0.005, 0.01)
+    model = TinySiam()
+    opt = build_optimizer(cfg, model)
+    sched = build_lr_scheduler(cfg, opt)
+    for it in range(cfg.SOLVER.MAX_ITER):
+        e = it // IPE
+        for group in opt.param_groups:
+            assert group["lr"] == pytest.approx(table[e] / 2)
+        opt.step()
+        sched.step()
+
+
+def test_per_group_lr_follows_table_every_iteration():
+    cfg = _cfg(EPOCHS=8, WARMUP_EPOCHS=3, BACKBONE_LR_FACTOR=0.1)
+    assert cfg.SOLVER.MAX_ITER == 8 * IPE
+    table, main0 = pysot_lr_table(8, 0.005, 0.0005, 3, 0.001, 0.005)
+    model = TinySiam()
+    opt = build_optimizer(cfg, model)
+    sched = build_lr_scheduler(cfg, opt)
+    groups = {g["name"]: g for g in opt.param_groups}
+    assert set(groups) == {"backbone", "head"}
+    for it in range(cfg.SOLVER.MAX_ITER):
+        e = it // IPE
+        assert groups["head"]["lr"] == pytest.approx(table[e] * 0.005 / main0)
+        assert groups["backbone"]["lr"] == pytest.approx(table[e] * 0.0005 / main0)
+        opt.step()
+        sched.step()  # the step after the last iteration must not fail
+
+
+def test_param_groups_hold_every_parameter_with_weight_decay():
+    cfg = _cfg()
+    model = TinySiam()
+    set_backbone_trainable(model.backbone, None)  # frozen parameters are still in the groups
+    opt = build_optimizer(cfg, model)
+    in_opt = {id(p) for g in opt.param_groups for p in g["params"]}
+    assert in_opt == {id(p) for p in model.parameters()}
+    assert all(g["weight_decay"] == 1e-4 and g["momentum"] == 0.9 for g in opt.param_groups)
+    backbone = {id(p) for p in model.backbone.parameters()}
+    for g in opt.param_groups:
+        assert all((id(p) in backbone) == (g["name"] == "backbone") for p in g["params"])
+
+
+def test_set_backbone_trainable_flips_grads_and_bn_modes():
+    model = TinySiam().train()
+    set_backbone_trainable(model.backbone, None)
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    assert not any(_bn_modes(model.backbone).values())
+    set_backbone_trainable(model.backbone, ["layer2"])
+    for name, p in model.backbone.named_parameters():
+        assert p.requires_grad == name.startswith("layer2.")
+    for name, training in _bn_modes(model.backbone).items():
+        assert training == name.startswith("layer2.")
+    with pytest.raises(ValueError, match="layer9"):
+        set_backbone_trainable(model.backbone, ["layer9"])
+
+
+class _Probe(HookBase):
+    """Records, before each step (after the unfreeze hook), the optimizer/model state."""
+
+    def __init__(self, model):
+        self.model = model
+        self.log = {}
+
+    def before_step(self):
+        self.log[self.trainer.iter] = {
+            "momentum_buffers": len(self.trainer.optimizer.state),
+            "layer2_grad": self.model.backbone.layer2[0].weight.requires_grad,
+            "bn_modes": _bn_modes(self.model.backbone),
+        }
+
+
+def _train(model, cfg, start, end, optimizer=None, on_change=None, hooks_before=()):
+    opt = optimizer or build_optimizer(cfg, model)
+    loop = SiamTrainLoop(model, _loader(), opt, clip_value=10.0)
+    unfreeze_iter = cfg.SOLVER.SIAM.BACKBONE_TRAIN_EPOCH * IPE
+    if start == 0:
+        set_backbone_trainable(model.backbone, None if unfreeze_iter > 0 else ["layer2"])
+    probe = _Probe(model)
+    sched = build_lr_scheduler(cfg, opt)
+    loop.register_hooks([
+        *hooks_before,
+        BackboneUnfreezeHook(model.backbone, unfreeze_iter, ["layer2"], on_change=on_change),
+        probe,
+        SiamLRScheduler(opt, sched),
+    ])
+    loop.train(start, end)
+    return loop, probe
+
+
+def test_backbone_unfreeze_hook_schedule():
+    cfg = _cfg(EPOCHS=6, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=2)
+    model = TinySiam()
+    before = _params(model)
+    changes = []
+    loop, probe = _train(model, cfg, 0, cfg.SOLVER.MAX_ITER, on_change=lambda: changes.append(1))
+    unfreeze = 2 * IPE
+    for it, rec in probe.log.items():
+        assert rec["layer2_grad"] == (it >= unfreeze)
+        # Frozen stage BNs in eval mode; layer2's go back to train mode at unfreeze.
+        for name, training in rec["bn_modes"].items():
+            assert training == (it >= unfreeze and name.startswith("layer2."))
+    # Momentum buffers exist before, and are discarded exactly at the unfreeze iteration.
+    assert probe.log[unfreeze - 1]["momentum_buffers"] > 0
+    assert probe.log[unfreeze]["momentum_buffers"] == 0
+    assert changes == [1]
+    after = _params(model)
+    for name in before:
+        changed = not torch.equal(before[name], after[name])
+        if name.startswith("backbone.layer1"):
+            assert not changed, name  # stem-like stages never train
+        elif name.startswith(("backbone.layer2", "neck", "head")):
+            assert changed, name
+
+
+def test_bn_modes_restored_after_model_train():
+    """An evaluation hook's model.train() must not switch frozen BatchNorms to train mode."""
+    cfg = _cfg(EPOCHS=4, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=10)
+
+    class Evaluator(HookBase):
+        def after_step(self):
+            model.eval()
+            model.train()
+
+    model = TinySiam()
+    _, probe = _train(model, cfg, 0, 6, hooks_before=[Evaluator()])
+    assert not any(any(rec["bn_modes"].values()) for rec in probe.log.values())
+
+
+def test_resume_after_unfreeze_restores_trained_state_without_reset():
+    cfg = _cfg(EPOCHS=6, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=1)
+    model = TinySiam()
+    changes = []
+    set_backbone_trainable(model.backbone, None)  # as the trainer builds it (iteration 0 state)
+    opt = build_optimizer(cfg, model)
+    head_w = model.head.weight
+    opt.state[head_w]["momentum_buffer"] = torch.zeros_like(head_w)  # "loaded"
+    _, probe = _train(model, cfg, 2 * IPE, 2 * IPE + 2, optimizer=opt,
+                      on_change=lambda: changes.append(1))
+    first = probe.log[2 * IPE]
+    assert first["layer2_grad"] and first["momentum_buffers"] > 0
+    assert changes == [1]
+
+
+def test_nan_loss_iteration_is_skipped():
+    cfg = _cfg(EPOCHS=4, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=0)
+    model = TinySiam()
+    model.poison = {3}
+
+    class Snap(HookBase):
+        def before_step(self):
+            self.params = _params(model)
+
+        def after_step(self):
+            if self.trainer.iter == 3:
+                after = _params(model)
+                assert all(torch.equal(self.params[k], after[k]) for k in after)
+
+    snap = Snap()
+    loop, _ = _train(model, cfg, 0, 6, hooks_before=[snap])
+    assert loop.num_skipped == 1
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_full_model_gradient_clipping():
+    model = TinySiam()
+    opt = build_optimizer(_cfg(), model)
+    loop = SiamTrainLoop(model, _loader(), opt, clip_type="full_model", clip_value=10.0)
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 100.0)
+    loop._clip()
+    total = torch.norm(torch.stack([p.grad.norm() for p in model.parameters()]))
+    assert total.item() == pytest.approx(10.0, rel=1e-4)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU error")
+def test_amp_needs_cuda():
+    model = TinySiam()
+    with pytest.raises(RuntimeError, match="CUDA"):
+        SiamTrainLoop(model, _loader(), build_optimizer(_cfg(), model), amp=True)
+
+
+def test_ddp_device_ids_none_on_cpu():
+    assert ddp_device_ids(TinySiam()) is None
