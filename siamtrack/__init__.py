@@ -7,6 +7,12 @@ siamtrack YAML file.
 """
 __version__ = "0.1.0"
 
+import warnings
+
+# detectron2 decorates helpers with torch.jit.script, which PyTorch >= 2.10 deprecates with a
+# FutureWarning on every import; it is upstream noise, not something users can act on.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)
+
 try:
     import detectron2  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the environment

@@ -23,12 +23,12 @@ import time
 import numpy as np
 import torch
 
+import siamtrack  # noqa: F401  (first: registers everything and quiets upstream import warnings)
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.config import get_cfg
 from detectron2.modeling import build_model
 from detectron2.utils.logger import setup_logger
 
-import siamtrack.data  # noqa: F401  (registers the synthetic datasets)
 from siamtrack import add_siamtrack_config
 from siamtrack.data.datasets import synthetic_sequence
 from siamtrack.engine import SiamTrainer, finalize_solver_config

@@ -11,27 +11,51 @@
 See docs/training.md.
 """
 import logging
+import sys
 
 import torch
 
+import siamtrack  # noqa: F401  (first: registers everything and quiets upstream import warnings)
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.config import get_cfg
+from detectron2.data import DatasetCatalog
 from detectron2.engine import default_argument_parser, default_setup
 from detectron2.evaluation import verify_results
 from detectron2.utils import comm
 
-import siamtrack  # noqa: F401  (registers the model, datasets)
-import siamtrack.data  # noqa: F401
-import siamtrack.modeling  # noqa: F401
 from siamtrack import add_siamtrack_config
 from siamtrack.engine import SiamTrainer, finalize_solver_config, launch
 
 
-def setup(args):
-    """Config from the file and trailing options; MAX_ITER derived; detectron2's default setup."""
+def load_config(args):
+    """The config of ``--config-file`` with siamtrack's keys and the trailing options merged in."""
     cfg = add_siamtrack_config(get_cfg())
     cfg.merge_from_file(args.config_file)
     cfg.merge_from_list(args.opts)
+    return cfg
+
+
+def check_arguments(args):
+    """Fail fast, in the launching process, with one line for a bad config or dataset name."""
+    try:
+        cfg = load_config(args)
+    except Exception as exc:  # yacs/detectron2 raise assorted types for bad files and keys
+        fail(f"bad config ({args.config_file!r}, {args.opts}): {exc}")
+    names = list(cfg.DATASETS.TRAIN if not args.eval_only else []) + list(cfg.DATASETS.TEST)
+    unknown = [name for name in names if name not in DatasetCatalog.list()]
+    if unknown:
+        fail(f"unknown dataset name(s) {unknown}: see datasets/README.md for the registered names")
+
+
+def fail(message):
+    """Print one error line on stderr and exit with status 2."""
+    print(f"train_net.py: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def setup(args):
+    """Config from the file and trailing options; MAX_ITER derived; detectron2's default setup."""
+    cfg = load_config(args)
     if cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available():
         logging.getLogger(__name__).warning("CUDA is not available: training on the CPU")
         cfg.MODEL.DEVICE = "cpu"
@@ -60,6 +84,7 @@ def main(args):
 if __name__ == "__main__":
     args = default_argument_parser().parse_args()
     print("Command Line Args:", args)
+    check_arguments(args)
     launch(
         main,
         args.num_gpus,

@@ -1,0 +1,25 @@
+"""tools/train_net.py refuses bad input in the launching process: one line, exit status 2."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO_ROOT
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--config-file", "configs/missing.yaml"], "does not exist"),
+        (["--config-file", "configs/quickstart_synthetic.yaml", "NO.SUCH_KEY", "1"], "NO.SUCH_KEY"),
+        (["--config-file", "configs/quickstart_synthetic.yaml", "DATASETS.TRAIN", "('nope_train',)"], "nope_train"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(arguments, expected):
+    result = subprocess.run(
+        [sys.executable, "tools/train_net.py", *arguments], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and expected in error_lines[0]
