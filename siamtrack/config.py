@@ -156,8 +156,9 @@ def _add_tracker_config(cfg):
     cfg.TRACK.CHANNELS_LAST = False
     cfg.TRACK.HALF = False  # half precision on CUDA only
     cfg.TRACK.GPU_CROP = True  # on CUDA, cut search crops on the GPU (bit-exact with OpenCV)
-    # Several targets: one batched forward per frame. Batched convolutions may round differently
-    # (~1e-5 px); False runs each target alone, bit-identical to single-target tracking.
+    # Several targets: one batched forward per frame, bit-identical to single-target tracking on
+    # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may
+    # differ there; False runs each target alone.
     cfg.TRACK.BATCH_TARGETS = True
 
 

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from detectron2.config import get_cfg
 
 from siamtrack import add_siamtrack_config, fuse_conv_bn
-from siamtrack.modeling import SIAM_HEAD_REGISTRY, AdjustNeck, build_siam_head
+from siamtrack.modeling import SIAM_HEAD_REGISTRY, AdjustNeck, build_siam_head, concat_states
 from siamtrack.modeling.xcorr import xcorr_depthwise, xcorr_up_channel
 
 
@@ -103,6 +103,28 @@ def test_multi_rpn_fusion(weighted):
         ref_cls = sum(lv[0] for lv in levels) / 3
         ref_loc = sum(lv[1] for lv in levels) / 3
     assert torch.allclose(cls, ref_cls, atol=1e-6) and torch.allclose(loc, ref_loc, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,levels", [("DepthwiseRPNHead", [64]), ("UpChannelRPNHead", [64]),
+                                         ("MultiRPNHead", [64, 64, 64]), ("SiamFCHead", [64])])
+def test_head_template_track_split_is_batch_invariant(name, levels):
+    """``head(z, x)`` is ``head.track(x, head.template(z))``, and a batch of per-sample kernels
+    gives each sample its batch-of-one outputs bit for bit. (64 channels: with maps of fewer than
+    20480 values ATen picks another conv kernel at batch 1 than at batch 3.)"""
+    head = _randomise(build_siam_head(_cfg(name, HIDDEN_CHANNELS=64), levels)).eval()
+    gen = torch.Generator().manual_seed(1)
+    z = [torch.rand(3, c, 7, 7, generator=gen) for c in levels]
+    x = [torch.rand(3, c, 31, 31, generator=gen) for c in levels]
+    with torch.no_grad():
+        joint = head(z, x)
+        kernels = [head.template([f[i:i + 1] for f in z]) for i in range(3)]
+        batched = head.track(x, concat_states(kernels))
+        single = [head.track([f[i:i + 1] for f in x], kernels[i]) for i in range(3)]
+    for j, out in enumerate(batched):
+        if out is None:
+            continue
+        assert torch.equal(out, torch.cat([s[j] for s in single]))
+        assert torch.equal(joint[j], head.track(x, head.template(z))[j])
 
 
 def test_siamfc_head_gives_a_score_map():

@@ -36,10 +36,10 @@ class StubModel(nn.Module):
 
     def template(self, z):
         self.templates.append(z.clone())
-        return {"n": z.shape[0]}
+        return {"z": z.clone()}
 
     def track(self, x, state):
-        assert state["n"] == x.shape[0]
+        assert state["z"].shape[0] == x.shape[0]
         self.searches.append(x.clone())
         cls, loc = self.outputs_fn(x)
         return {"cls": cls, "loc": loc}
@@ -204,6 +204,7 @@ def test_targets_are_batched_and_independent():
     assert tracker.init(frames[0], boxes) == [0, 1]
     together = [tracker.track(f) for f in frames[1:]]
     assert all(x.shape[0] == 2 for x in model.searches) and len(model.searches) == 3
+    assert [z.shape[0] for z in model.templates] == [1, 1]  # each target's template alone
     for tid, box in enumerate(boxes):
         solo = SiamTracker(StubModel(outputs), cfg)
         solo.init(frames[0], box)

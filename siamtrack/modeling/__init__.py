@@ -10,13 +10,15 @@ from .backbone import (  # noqa: F401
 )
 from .fuse import fuse_conv_bn
 from .heads import (
-    SIAM_HEAD_REGISTRY, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, UpChannelRPNHead, build_siam_head,
+    SIAM_HEAD_REGISTRY, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, SiamHead, UpChannelRPNHead,
+    build_siam_head,
 )
 from .meta_arch import SiamRPN
 from .neck import AdjustNeck, build_siam_neck
+from .state import concat_states, slice_state
 
 __all__ = [
     "SiamRPN", "fuse_conv_bn", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
-    "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
-    "SiamResNet", "SiamAlexNet", "SiamMobileNetV2",
+    "SiamHead", "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
+    "SiamResNet", "SiamAlexNet", "SiamMobileNetV2", "concat_states", "slice_state",
 ]

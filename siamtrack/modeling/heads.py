@@ -5,6 +5,12 @@ tensors (one per level) and returns ``(cls, loc)``: ``cls`` (B, 2k, S, S) class-
 ([bg x k, fg x k]) and ``loc`` (B, 4k, S, S) coordinate-major ([dx x k, dy x k, dw x k, dh x k]).
 :class:`SiamFCHead` is the exception: it returns ``(score, None)`` with a (B, 1, S, S) logit
 map (see its docstring). Module names equal pysot's so checkpoints load by name.
+
+For tracking, the call is split in two: ``kernels = head.template(z_feats)`` runs everything
+that depends on the template only (the template-side convs of each branch) and
+``head.track(x_feats, kernels)`` the rest; ``head(z, x)`` is ``head.track(x, head.template(z))``.
+``kernels`` is a nest of dicts / lists of tensors whose dim 0 is the batch, so per-sample
+kernels concatenated along dim 0 are the kernels of the batch.
 """
 import torch
 import torch.nn as nn
@@ -17,7 +23,8 @@ from .xcorr import xcorr_depthwise, xcorr_plain, xcorr_up_channel
 SIAM_HEAD_REGISTRY = Registry("SIAM_HEAD")
 SIAM_HEAD_REGISTRY.__doc__ = """
 Registry for Siamese heads. Each is called as ``Head(cfg, in_channels)`` where ``in_channels``
-lists the channels of the feature levels it receives (after the neck).
+lists the channels of the feature levels it receives (after the neck). Heads subclass
+:class:`SiamHead` (``template`` / ``track``) so that tracking runs the template branch once.
 """
 
 
@@ -36,6 +43,36 @@ def _conv_bn_relu(cin, cout, kernel_size):
                          nn.ReLU(inplace=True))
 
 
+class SiamHead(nn.Module):
+    """Base of the heads: ``forward(z_feats, x_feats)`` is ``track(x_feats, template(z_feats))``.
+
+    Subclasses implement :meth:`template` and :meth:`track`.
+    """
+
+    def template(self, z_feats):
+        """Template-only part of the head (kernels, see the module doc) for ``z_feats``."""
+        raise NotImplementedError
+
+    def track(self, x_feats, kernels):
+        """Head outputs for search features ``x_feats`` against :meth:`template`'s ``kernels``."""
+        raise NotImplementedError
+
+    def forward(self, z_feats, x_feats):
+        """Head outputs of template / search features (training path: nothing is cached)."""
+        return self.track(x_feats, self.template(z_feats))
+
+
+def _per_sample(module, x):
+    """``module`` applied to each sample alone: ATen runs a conv on a small map natively at batch
+    1 and with oneDNN at larger batches, which round differently (see :mod:`.xcorr`)."""
+    return torch.cat([module(x[i:i + 1]) for i in range(x.size(0))])
+
+
+def _level(feats):
+    """The single level of a one-element list (tensors pass through)."""
+    return feats[0] if isinstance(feats, (list, tuple)) else feats
+
+
 class DepthwiseXCorr(nn.Module):
     """3x3 conv-BN-ReLU on each branch, depthwise correlation, then a 1x1 head (pysot names)."""
 
@@ -48,13 +85,21 @@ class DepthwiseXCorr(nn.Module):
             nn.Conv2d(hidden, out_channels, 1),
         )
 
+    def template(self, z):
+        """Correlation kernel of template features ``z``: (B,C,7,7) -> (B,hidden,5,5)."""
+        return self.conv_kernel(z)
+
+    def track(self, x, kernel):
+        """Correlate search ``x`` with a :meth:`template` kernel: (B,C,31,31) -> (B,O,25,25)."""
+        return self.head(xcorr_depthwise(self.conv_search(x), kernel))
+
     def forward(self, z, x):
         """Correlate template ``z`` with search ``x``: (B,C,7,7),(B,C,31,31) -> (B,O,25,25)."""
-        return self.head(xcorr_depthwise(self.conv_search(x), self.conv_kernel(z)))
+        return self.track(x, self.template(z))
 
 
 @SIAM_HEAD_REGISTRY.register()
-class DepthwiseRPNHead(nn.Module):
+class DepthwiseRPNHead(SiamHead):
     """pysot ``DepthwiseRPN``: ``cls`` and ``loc`` :class:`DepthwiseXCorr` on one feature level."""
 
     @configurable
@@ -74,15 +119,19 @@ class DepthwiseRPNHead(nn.Module):
         return {"num_anchors": _num_anchors(cfg), "in_channels": _single_level("DepthwiseRPNHead", in_channels),
                 "hidden_channels": cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS}
 
-    def forward(self, z_feats, x_feats):
-        """``(cls, loc)`` for one level; accepts one-element lists or tensors."""
-        z = z_feats[0] if isinstance(z_feats, (list, tuple)) else z_feats
-        x = x_feats[0] if isinstance(x_feats, (list, tuple)) else x_feats
-        return self.cls(z, x), self.loc(z, x)
+    def template(self, z_feats):
+        """``{"cls", "loc"}`` correlation kernels of one level (one-element list or tensor)."""
+        z = _level(z_feats)
+        return {"cls": self.cls.template(z), "loc": self.loc.template(z)}
+
+    def track(self, x_feats, kernels):
+        """``(cls, loc)`` for one level; accepts a one-element list or a tensor."""
+        x = _level(x_feats)
+        return self.cls.track(x, kernels["cls"]), self.loc.track(x, kernels["loc"])
 
 
 @SIAM_HEAD_REGISTRY.register()
-class UpChannelRPNHead(nn.Module):
+class UpChannelRPNHead(SiamHead):
     """pysot ``UPChannelRPN`` (SiamRPN's "up-channel" correlation); all convs have bias, no BN."""
 
     @configurable
@@ -104,17 +153,21 @@ class UpChannelRPNHead(nn.Module):
     def from_config(cls, cfg, in_channels):
         return {"num_anchors": _num_anchors(cfg), "in_channels": _single_level("UpChannelRPNHead", in_channels)}
 
-    def forward(self, z_feats, x_feats):
+    def template(self, z_feats):
+        """``{"cls", "loc"}`` up-channel kernels (B, C*2k / C*4k, h, w) of one level."""
+        z = _level(z_feats)
+        return {"cls": self.template_cls_conv(z), "loc": self.template_loc_conv(z)}
+
+    def track(self, x_feats, kernels):
         """``(cls, loc)`` from up-channel correlations of one level."""
-        z = z_feats[0] if isinstance(z_feats, (list, tuple)) else z_feats
-        x = x_feats[0] if isinstance(x_feats, (list, tuple)) else x_feats
-        cls = xcorr_up_channel(self.search_cls_conv(x), self.template_cls_conv(z))
-        loc = self.loc_adjust(xcorr_up_channel(self.search_loc_conv(x), self.template_loc_conv(z)))
+        x = _level(x_feats)
+        cls = xcorr_up_channel(self.search_cls_conv(x), kernels["cls"])
+        loc = _per_sample(self.loc_adjust, xcorr_up_channel(self.search_loc_conv(x), kernels["loc"]))
         return cls, loc
 
 
 @SIAM_HEAD_REGISTRY.register()
-class MultiRPNHead(nn.Module):
+class MultiRPNHead(SiamHead):
     """pysot ``MultiRPN``: one :class:`DepthwiseRPNHead` per level (``rpn2``, ``rpn3``, ...).
 
     Level outputs are fused by softmax(``cls_weight``) / softmax(``loc_weight``) when weighted,
@@ -144,11 +197,20 @@ class MultiRPNHead(nn.Module):
         return {"num_anchors": _num_anchors(cfg), "in_channels": list(in_channels),
                 "weighted": cfg.MODEL.SIAM_HEAD.WEIGHTED}
 
-    def forward(self, z_feats, x_feats):
+    def _check_levels(self, feats):
+        if len(feats) != self.num_levels:
+            raise ValueError(f"MultiRPNHead expects {self.num_levels} levels, got {len(feats)}")
+
+    def template(self, z_feats):
+        """One ``{"cls", "loc"}`` kernel dict per level (a list in level order)."""
+        self._check_levels(z_feats)
+        return [getattr(self, f"rpn{i + 2}").template(z) for i, z in enumerate(z_feats)]
+
+    def track(self, x_feats, kernels):
         """Fused ``(cls, loc)`` over all levels."""
-        if len(z_feats) != self.num_levels or len(x_feats) != self.num_levels:
-            raise ValueError(f"MultiRPNHead expects {self.num_levels} levels, got {len(z_feats)}/{len(x_feats)}")
-        outs = [getattr(self, f"rpn{i + 2}")(z, x) for i, (z, x) in enumerate(zip(z_feats, x_feats))]
+        self._check_levels(x_feats)
+        self._check_levels(kernels)
+        outs = [getattr(self, f"rpn{i + 2}").track(x, k) for i, (x, k) in enumerate(zip(x_feats, kernels))]
         cls_list, loc_list = [o[0] for o in outs], [o[1] for o in outs]
         if not self.weighted:
             return _accumulate(cls_list) / self.num_levels, _accumulate(loc_list) / self.num_levels
@@ -165,7 +227,7 @@ def _accumulate(tensors, weights=None):
 
 
 @SIAM_HEAD_REGISTRY.register()
-class SiamFCHead(nn.Module):
+class SiamFCHead(SiamHead):
     """SiamFC baseline: plain cross-correlation of template and search features.
 
     For each level the template features are correlated with the search features summed over
@@ -196,10 +258,14 @@ class SiamFCHead(nn.Module):
     def from_config(cls, cfg, in_channels):
         return {"num_levels": len(in_channels)}
 
-    def forward(self, z_feats, x_feats):
+    def template(self, z_feats):
+        """The template features themselves (the plain correlation has no template branch)."""
+        return list(z_feats)
+
+    def track(self, x_feats, kernels):
         """``(score, None)`` with ``score`` of shape (B, 1, S, S)."""
-        responses = [xcorr_plain(x, z) for z, x in zip(z_feats, x_feats)]
-        return self.adjust(_accumulate(responses) / len(responses)), None
+        responses = [xcorr_plain(x, z) for z, x in zip(kernels, x_feats)]
+        return _per_sample(self.adjust, _accumulate(responses) / len(responses)), None
 
 
 def build_siam_head(cfg, in_channels):

@@ -13,11 +13,15 @@ from .anchors import cxcywh_to_xyxy, generate_base_anchors, tracker_anchor_grid,
 from .heads import build_siam_head
 from .losses import bce_cls_loss, pysot_cls_loss, pysot_loc_loss, siamfc_loss, smooth_l1_loc_loss
 from .neck import build_siam_neck
+from .state import concat_states, slice_state
 from .targets import SiamAnchorTargets, siamfc_targets
 
 __all__ = ["SiamRPN"]
 
 LOSS_TYPES = ("pysot", "bce_smoothl1")
+# On one CPU thread ATen runs 1x1 convolutions natively below batch 16 and with oneDNN from 16
+# (ConvParams::use_mkldnn), which round differently; track() keeps such batches below 16.
+SINGLE_THREAD_CPU_CHUNK = 15
 
 
 @META_ARCH_REGISTRY.register()
@@ -26,10 +30,16 @@ class SiamRPN(nn.Module):
 
     Inference API (inputs are float BGR 0..255 crops, no normalisation, as pysot):
 
-    * ``state = model.template(z)``: embed template crops z (N, 3, 127, 127) once;
+    * ``state = model.template(z)``: run everything that depends on the template crops z
+      (N, 3, 127, 127) only, once: backbone, neck and the head's template branch. ``state`` is
+      ``{"kernels": ...}``, the head's kernels (see :mod:`~siamtrack.modeling.heads`): a nest of
+      dicts / lists of tensors with the batch on dim 0, so states of single templates
+      concatenated along dim 0 are the state of the batch;
     * ``model.track(x, state)`` -> ``{"cls": (N, 2k, S, S), "loc": (N, 4k, S, S)}``, the raw head
       outputs in pysot's layout (cls class-major [bg x k, fg x k], loc coordinate-major) for
-      search crops x (N, 3, H, W); a SiamFC head gives ``{"score": (N, 1, S, S)}`` instead;
+      search crops x (N, 3, H, W); a SiamFC head gives ``{"score": (N, 1, S, S)}`` instead. It
+      runs the search branch, the correlation and the head only; on the CPU each sample's
+      outputs do not depend on the batch size.
     * ``model.decode(outputs, search_size)`` -> foreground scores and decoded boxes per anchor.
 
     Training: ``model(batched_inputs)`` with dicts holding ``"template"`` (3, 127, 127),
@@ -116,12 +126,20 @@ class SiamRPN(nn.Module):
         return self.neck(feats) if self.neck is not None else feats
 
     def template(self, z):
-        """Embed template crops ``z`` (N, 3, 127, 127); returns the state for :meth:`track`."""
-        return {"zf": self.features(z)}
+        """Template state of crops ``z`` (N, 3, 127, 127) for :meth:`track`: ``{"kernels": ...}``,
+        the head's template-branch outputs (see class doc)."""
+        return {"kernels": self.rpn_head.template(self.features(z))}
 
     def track(self, x, state):
         """Raw head outputs for search crops ``x`` (N, 3, H, W) against ``state`` (see class doc)."""
-        cls, loc = self.rpn_head(state["zf"], self.features(x))
+        n, chunk = x.shape[0], SINGLE_THREAD_CPU_CHUNK
+        if x.device.type == "cpu" and torch.get_num_threads() == 1 and n > chunk:
+            parts = [self._track(x[i:i + chunk], slice_state(state, i, i + chunk)) for i in range(0, n, chunk)]
+            return concat_states(parts)
+        return self._track(x, state)
+
+    def _track(self, x, state):
+        cls, loc = self.rpn_head.track(self.features(x), state["kernels"])
         if not self.produces_boxes:
             return {"score": cls}
         return {"cls": cls, "loc": loc}

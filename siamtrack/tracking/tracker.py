@@ -11,6 +11,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from ..modeling.state import concat_states
 from . import decode
 from .crops import opencv_crops, torch_crops
 from .errors import InputError
@@ -22,13 +23,14 @@ class TrackerInputError(InputError):
 
 
 class _Target:
-    """Per-target state: centre and size (float64), the init frame's mean colour, template crop."""
+    """Per-target state: centre and size (float64), the init frame's mean colour and the model's
+    template state of this target alone (batch of one)."""
 
-    def __init__(self, center, size, average, template):
+    def __init__(self, center, size, average, state):
         self.center = center
         self.size = size
         self.average = average
-        self.template = template
+        self.state = state
         self.lost = False  # long-term variant only
 
 
@@ -58,7 +60,8 @@ class SiamTracker:
     """Siamese RPN tracker; ``SiamTracker(model, cfg)`` picks the variant named by ``cfg.TRACK.TYPE``.
 
     ``model`` is a :class:`~siamtrack.modeling.SiamRPN` (any module with ``template(z)`` and
-    ``track(x, state)`` returning ``cls`` / ``loc`` maps); it is used as given (put in eval mode,
+    ``track(x, state)`` returning ``cls`` / ``loc`` maps, whose states are nests of dicts, lists
+    and tuples of tensors with the batch on dim 0); it is used as given (put in eval mode,
     not fused or converted: see :func:`~siamtrack.tracking.build.prepare_model` and
     :meth:`from_config`). Hyper-parameters come from ``cfg.TRACK`` and the anchors from
     ``cfg.MODEL.SIAM_ANCHOR``.
@@ -154,10 +157,16 @@ class SiamTracker:
         size = np.array([w, h], dtype=np.float64)
         side = round(float(self._context_side(size)))
         average = np.mean(frame, axis=(0, 1))
-        template = self._crops(frame, [(center, side, average)], self.exemplar_size)[0]
+        # Crops come with NHWC strides; the template has always been fed NCHW-contiguous, and the
+        # layout selects the conv kernel (so the rounding): keep it.
+        template = self._crops(frame, [(center, side, average)], self.exemplar_size).contiguous()
+        # Alone, not batched with other targets: the template branch then computes exactly what
+        # a single-target tracker computes (its convs are not batch-invariant on the CPU).
+        with torch.inference_mode():
+            state = self.model.template(self._prepare_input(template))
         target_id = self._next_id
         self._next_id += 1
-        self._targets[target_id] = _Target(center, size, average, template)
+        self._targets[target_id] = _Target(center, size, average, state)
         self._states.clear()
         return target_id
 
@@ -251,13 +260,14 @@ class SiamTracker:
         return images
 
     def _state(self, ids):
-        """Template state of the targets ``ids`` (one batched template forward, cached)."""
+        """Template state of the targets ``ids``: their own states concatenated (cached)."""
+        if len(ids) == 1:
+            return self._targets[ids[0]].state
         key = tuple(ids)
         if key not in self._states:
             if len(self._states) >= 8:
                 self._states.clear()
-            z = torch.stack([self._targets[t].template for t in ids])
-            self._states[key] = self.model.template(self._prepare_input(z))
+            self._states[key] = concat_states([self._targets[t].state for t in ids])
         return self._states[key]
 
     def _forward(self, crops, ids):
