@@ -23,3 +23,17 @@ def test_bad_arguments_exit_2_with_one_line(arguments, expected):
     assert "Traceback" not in result.stderr
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1 and expected in error_lines[0]
+
+
+def test_eval_only_reports_tracking_metrics(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "tools/train_net.py", "--config-file", "configs/quickstart_synthetic.yaml", "--eval-only",
+         "DATASETS.TEST", "('synthetic_videos_test',)", "DATASETS.SIAM.SYNTHETIC_NUM_TEST", "1",
+         "OUTPUT_DIR", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = (tmp_path / "log.txt").read_text()
+    assert "Evaluation results for synthetic_videos_test" in log
+    assert "success_auc,precision_20px,norm_precision_0.2" in log
+    assert len(list((tmp_path / "inference" / "results").rglob("*.txt"))) == 1  # one sequence tracked

@@ -22,6 +22,7 @@ from detectron2.data import DatasetCatalog
 from detectron2.engine import default_argument_parser, default_setup
 from detectron2.evaluation import verify_results
 from detectron2.utils import comm
+from detectron2.utils.logger import setup_logger
 
 from siamtrack import add_siamtrack_config
 from siamtrack.engine import SiamTrainer, finalize_solver_config, launch
@@ -62,6 +63,8 @@ def setup(args):
     finalize_solver_config(cfg)
     cfg.freeze()
     default_setup(cfg, args)
+    # detectron2 configures its own loggers; siamtrack's (evaluation, data) log the same way.
+    setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="siamtrack")
     return cfg
 
 

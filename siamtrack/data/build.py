@@ -30,6 +30,18 @@ def per_dataset_values(values, names, default, key):
     return values
 
 
+def dataset_dicts(name, cfg=None):
+    """The dataset dicts of one registered name; the built-in synthetic datasets get the sizes
+    ``cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN`` / ``SYNTHETIC_NUM_TEST`` when ``cfg`` is given."""
+    sizes = {}
+    if cfg is not None:
+        sizes = {"synthetic_pairs_train": cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN,
+                 "synthetic_videos_test": cfg.DATASETS.SIAM.SYNTHETIC_NUM_TEST}
+    if name in sizes:
+        return SYNTHETIC_DATASETS[name](num_videos=sizes[name])
+    return DatasetCatalog.get(name)
+
+
 def get_pair_dataset_dicts(names, cfg=None):
     """Usable dataset dicts of each name, as one list per name (in order).
 
@@ -38,12 +50,7 @@ def get_pair_dataset_dicts(names, cfg=None):
     """
     out = []
     for name in names:
-        if cfg is not None and name == "synthetic_pairs_train":
-            dicts = SYNTHETIC_DATASETS[name](num_videos=cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN)
-        elif cfg is not None and name == "synthetic_videos_test":
-            dicts = SYNTHETIC_DATASETS[name](num_videos=cfg.DATASETS.SIAM.SYNTHETIC_NUM_TEST)
-        else:
-            dicts = DatasetCatalog.get(name)
+        dicts = dataset_dicts(name, cfg)
         kept = usable_dicts(dicts)
         if not kept:
             raise ValueError(f"dataset '{name}' has no usable object (all crowd, empty or absent)")

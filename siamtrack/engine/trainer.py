@@ -28,6 +28,7 @@ from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.engine import DefaultTrainer, SimpleTrainer, TrainerBase
 from detectron2.engine import create_ddp_model as _d2_create_ddp_model
 from detectron2.engine import hooks as d2_hooks
+from detectron2.evaluation import print_csv_format
 from detectron2.modeling import build_model as _d2_build_model
 from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
@@ -356,6 +357,10 @@ class SiamTrainer(DefaultTrainer):
         model = _unwrap(model)
         was_training = model.training
         try:
-            return evaluate_tracker_on_benchmarks(cfg, model)
+            results = evaluate_tracker_on_benchmarks(cfg, model)
         finally:
             model.train(was_training)
+        for dataset_name, metrics in results.items():
+            logger.info("Evaluation results for %s in csv format:", dataset_name)
+            print_csv_format({dataset_name: metrics})
+        return results

@@ -79,7 +79,7 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
         try:
             canonical_name(self.dataset_name)
         except BenchmarkError:  # not a benchmark: a DatasetCatalog dataset of video dicts
-            bench = benchmark_from_catalog(self.dataset_name, self.max_sequences)
+            bench = benchmark_from_catalog(self.dataset_name, self.max_sequences, self.cfg)
         else:
             bench = load_benchmark(self.dataset_name, self.root, self.max_sequences, need_frames=True)
         results = run_benchmark(self._tracker(), bench, self.output_dir, self.tracker_name,

@@ -35,15 +35,17 @@ def register_benchmarks():
     return names
 
 
-def benchmark_from_catalog(name, max_sequences=0) -> Benchmark:
+def benchmark_from_catalog(name, max_sequences=0, cfg=None) -> Benchmark:
     """An OPE benchmark from a ``DatasetCatalog`` dataset of video dicts (siamtrack's video
-    format, e.g. ``synthetic_videos_test``): the first track of each video, boxes converted
-    from ``x1, y1, x2, y2`` to ``x, y, w, h``."""
+    format, e.g. ``synthetic_videos_test``, sized by ``cfg`` when given): the first track of
+    each video, boxes converted from ``x1, y1, x2, y2`` to ``x, y, w, h``."""
+    from siamtrack.data.build import dataset_dicts
+
     if name not in DatasetCatalog.list():
         raise BenchmarkError(f"unknown benchmark or dataset {name!r}; known benchmarks: "
                              f"{', '.join(BENCHMARKS)}")
     sequences = []
-    for video in DatasetCatalog.get(name):
+    for video in dataset_dicts(name, cfg):
         if "tracks" not in video or not video["tracks"]:
             raise BenchmarkError(f"dataset {name!r} is not a dataset of videos with tracks")
         track_id = sorted(video["tracks"])[0]
