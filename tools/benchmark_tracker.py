@@ -63,6 +63,7 @@ def frame_source(args, count):
         return (frames[i % len(frames)] for i in range(count)), "synthetic 480x360 clip"
 
     def frames():
+        """Yield the benchmark frames."""
         produced = 0
         while produced < count:
             with open_video(path) as source:

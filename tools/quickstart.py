@@ -41,6 +41,7 @@ MIN_GAIN = 0.05  # the trained success AUC must exceed the untrained one by this
 
 
 def parse_args(argv=None):
+    """Command-line arguments of the quickstart."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output-dir", default=os.path.join(REPO, "output", "quickstart"),
                         help="checkpoints, metrics.json and log.txt go here")
@@ -50,6 +51,7 @@ def parse_args(argv=None):
 
 
 def setup(args):
+    """The quickstart training config."""
     cfg = add_siamtrack_config(get_cfg())
     cfg.merge_from_file(CONFIG)
     cfg.merge_from_list(args.opts)
@@ -65,10 +67,12 @@ class _ConsoleFilter(logging.Filter):
     """Console: training progress lines and warnings only (everything goes to log.txt)."""
 
     def filter(self, record):
+        """Keep the training progress lines and warnings."""
         return record.name == "detectron2.utils.events" or record.levelno >= logging.WARNING
 
 
 def setup_logging(output_dir):
+    """Quiet console logging: training progress lines and warnings only."""
     for name in ("detectron2", "siamtrack", "fvcore"):
         logger = setup_logger(output=output_dir, name=name, abbrev_name={"detectron2": "d2"}.get(name))
         for handler in logger.handlers:
@@ -89,6 +93,7 @@ def track_clips(model, cfg, clips):
 
 
 def inference_model(cfg, state_dict=None, weights=None):
+    """An eval-mode model of ``cfg`` with the given weights (random when none)."""
     model = build_model(cfg)
     if state_dict is not None:
         model.load_state_dict(state_dict)
@@ -98,6 +103,7 @@ def inference_model(cfg, state_dict=None, weights=None):
 
 
 def main(argv=None):
+    """Train, track the synthetic clips before/after, print the AUCs; exit status 1 on failure."""
     args = parse_args(argv)
     cfg = setup(args)
     setup_logging(cfg.OUTPUT_DIR)

@@ -69,6 +69,7 @@ def setup(args):
 
 
 def main(args):
+    """Train, or with ``--eval-only`` evaluate, in one process of the launch."""
     cfg = setup(args)
     if args.eval_only:
         model = SiamTrainer.build_model(cfg)

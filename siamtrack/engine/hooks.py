@@ -103,6 +103,7 @@ class BackboneUnfreezeHook(HookBase):
         return changed
 
     def before_train(self):
+        """Record the model's initial trainable state and apply the schedule for the start iteration."""
         # The state the model had when the trainer was built (and DDP wrapped it).
         initial = any(p.requires_grad for p in self.backbone.parameters())
         self._trained = initial
@@ -113,6 +114,7 @@ class BackboneUnfreezeHook(HookBase):
             self.on_change()
 
     def before_step(self):
+        """Unfreeze the backbone stages at the scheduled iteration."""
         if self.trainer.iter == self.unfreeze_iter and not self._trained:
             logger.info(
                 "Iteration %d: start training backbone stages %s; optimizer momentum reset",
@@ -132,6 +134,7 @@ class SiamLRScheduler(d2_hooks.LRScheduler):
     """
 
     def after_step(self):
+        """Log the head LR as ``lr`` and the backbone LR as ``lr_backbone``, then step the schedule."""
         storage = self.trainer.storage
         logged = False
         for group in self._optimizer.param_groups:

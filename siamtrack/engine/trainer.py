@@ -191,12 +191,14 @@ class SiamTrainLoop(SimpleTrainer):
             self.optimizer.step()
 
     def state_dict(self):
+        """The trainer's checkpointed state, including what this subclass adds."""
         ret = super().state_dict()
         if self.grad_scaler is not None:
             ret["grad_scaler"] = self.grad_scaler.state_dict()
         return ret
 
     def load_state_dict(self, state_dict):
+        """Restore the state written by :meth:`state_dict`."""
         super().load_state_dict(state_dict)
         if self.grad_scaler is not None and "grad_scaler" in state_dict:
             self.grad_scaler.load_state_dict(state_dict["grad_scaler"])
@@ -337,10 +339,12 @@ class SiamTrainer(DefaultTrainer):
 
     @classmethod
     def build_test_loader(cls, cfg, dataset_name):
+        """Not used: tracking benchmarks are read by the evaluator itself (see :meth:`test`)."""
         raise NotImplementedError("tracking evaluation reads benchmarks itself; see test()")
 
     @classmethod
     def build_evaluator(cls, cfg, dataset_name):
+        """Not used: :meth:`test` builds the tracking evaluators itself."""
         raise NotImplementedError("tracking evaluation reads benchmarks itself; see test()")
 
     @classmethod

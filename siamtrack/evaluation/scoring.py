@@ -70,6 +70,7 @@ def format_table(scores: Mapping[str, object]) -> str:
     line = "-" * (sum(widths) + 3 * len(widths) + 1)
 
     def fmt(row):
+        """Format one table row with the column widths."""
         return "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |"
 
     return "\n".join([line, fmt(header), line] + [fmt(r) for r in rows] + [line])

@@ -116,6 +116,7 @@ class DepthwiseRPNHead(SiamHead):
 
     @classmethod
     def from_config(cls, cfg, in_channels):
+        """Constructor arguments from a config and the neck's channel counts."""
         return {"num_anchors": _num_anchors(cfg), "in_channels": _single_level("DepthwiseRPNHead", in_channels),
                 "hidden_channels": cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS}
 
@@ -151,6 +152,7 @@ class UpChannelRPNHead(SiamHead):
 
     @classmethod
     def from_config(cls, cfg, in_channels):
+        """Constructor arguments from a config and the neck's channel counts."""
         return {"num_anchors": _num_anchors(cfg), "in_channels": _single_level("UpChannelRPNHead", in_channels)}
 
     def template(self, z_feats):
@@ -194,6 +196,7 @@ class MultiRPNHead(SiamHead):
 
     @classmethod
     def from_config(cls, cfg, in_channels):
+        """Constructor arguments from a config and the neck's channel counts."""
         return {"num_anchors": _num_anchors(cfg), "in_channels": list(in_channels),
                 "weighted": cfg.MODEL.SIAM_HEAD.WEIGHTED}
 
@@ -256,6 +259,7 @@ class SiamFCHead(SiamHead):
 
     @classmethod
     def from_config(cls, cfg, in_channels):
+        """Constructor arguments from a config and the neck's channel counts."""
         return {"num_levels": len(in_channels)}
 
     def template(self, z_feats):

@@ -88,6 +88,7 @@ class SiamRPN(nn.Module):
 
     @classmethod
     def from_config(cls, cfg):
+        """Constructor arguments from a config (detectron2 ``@configurable``)."""
         backbone = build_backbone(cfg)
         shapes = list(backbone.output_shape().values())
         neck = build_siam_neck(cfg, shapes)

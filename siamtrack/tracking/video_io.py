@@ -61,10 +61,12 @@ class VideoFileSource(_Source):
         self.frame_count = count if count > 0 else None
 
     def read(self):
+        """Return ``(ok, frame)`` for the next frame, like ``cv2.VideoCapture.read``."""
         ok, frame = self._capture.read()
         return normalize_frame(frame) if ok and frame is not None else None
 
     def close(self):
+        """Release the underlying capture."""
         self._capture.release()
 
 
@@ -93,6 +95,7 @@ class ImageFolderSource(_Source):
         self._next = 0
 
     def read(self):
+        """Return ``(ok, frame)`` for the next frame, like ``cv2.VideoCapture.read``."""
         if self._next >= len(self.paths):
             return None
         path = self.paths[self._next]
