@@ -12,11 +12,11 @@ from typing import List, Optional, Sequence as Seq
 
 import numpy as np
 
+from .textio import read_number_rows
+
 __all__ = ["ResultsError", "result_path", "write_boxes", "write_vot_records", "write_times",
            "read_boxes", "read_vot_records", "find_result_file", "load_tracker_results",
            "is_tracker_dir", "sequence_finished"]
-
-_SEPARATORS = re.compile(r"[,\s]+")
 
 
 class ResultsError(ValueError):
@@ -65,20 +65,7 @@ def write_times(path: str, times):
 
 
 def _read_rows(path: str) -> List[List[float]]:
-    rows = []
-    try:
-        with open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    rows.append([float(v) for v in _SEPARATORS.split(line) if v])
-                except ValueError:
-                    raise ResultsError(f"{path}:{lineno}: not a list of numbers: {line[:60]!r}")
-    except OSError as exc:
-        raise ResultsError(f"cannot read result file {path}: {exc.strerror}")
-    return rows
+    return read_number_rows(path, ResultsError, "result")
 
 
 def read_boxes(path: str) -> np.ndarray:

@@ -3,7 +3,7 @@ import os
 from typing import Dict, List, Mapping
 
 from .benchmarks.base import Benchmark
-from .ope import OPEResult, evaluate_ope
+from .ope import evaluate_ope
 from .results import ResultsError, is_tracker_dir, load_tracker_results
 from .vot import EAO_INTERVALS, VOTResult, evaluate_vot
 

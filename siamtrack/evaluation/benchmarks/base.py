@@ -7,11 +7,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..textio import SEPARATORS, read_number_rows
+
 __all__ = ["BenchmarkError", "Sequence", "Benchmark", "read_numbers", "read_flags",
            "list_images"]
 
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
-_SEPARATORS = re.compile(r"[,\s]+")
 
 
 class BenchmarkError(ValueError):
@@ -121,19 +122,7 @@ class Benchmark:
 def read_numbers(path, columns=None, name="annotation") -> np.ndarray:
     """Read a text file of numbers (comma, tab or space separated; ``NaN`` allowed) into a
     float64 array with one row per non-empty line; ``columns`` (int or tuple) checks the width."""
-    rows = []
-    try:
-        with open(path, "r") as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    rows.append([float(v) for v in _SEPARATORS.split(line) if v])
-                except ValueError:
-                    raise BenchmarkError(f"{path}:{lineno}: not a list of numbers: {line[:60]!r}")
-    except OSError as exc:
-        raise BenchmarkError(f"cannot read {name} file {path}: {exc.strerror}")
+    rows = read_number_rows(path, BenchmarkError, name)
     if not rows:
         raise BenchmarkError(f"{name} file {path} is empty")
     widths = {len(r) for r in rows}
@@ -151,7 +140,7 @@ def read_flags(path, n: int) -> np.ndarray:
     if not os.path.isfile(path):
         return out
     with open(path, "r") as f:
-        values = [v for v in _SEPARATORS.split(f.read().strip()) if v]
+        values = [v for v in SEPARATORS.split(f.read().strip()) if v]
     try:
         flags = np.asarray([float(v) for v in values[:n]]) > 0
     except ValueError:
