@@ -122,9 +122,13 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
     garbage.write_text("not a checkpoint")
     broken = tmp_path / "broken.pth"
     torch.save(OrderedDict((k, v) for k, v in listings["siamrpn_alex_dwxcorr"].items() if "head.3" not in k), broken)
+    unbuildable = tmp_path / "unbuildable.yaml"
+    unbuildable.write_text("MODEL:\n  SIAM_NECK:\n    NAME: Bogus\n")
     for args in ([str(garbage), str(tmp_path / "o.pth")], [str(tmp_path / "absent.pth"), str(tmp_path / "o.pth")],
                  [str(broken), str(tmp_path / "o.pth")],
-                 [str(good), str(tmp_path / "o.pth"), "--config-file", str(tmp_path / "none.yaml")]):
+                 [str(good), str(tmp_path / "o.pth"), "--config-file", str(tmp_path / "none.yaml")],
+                 [str(good), str(tmp_path / "o.pth"), "--config-file", str(unbuildable)],
+                 [str(good), str(tmp_path / "missing" / "o.pth")]):
         assert convert_tool.main(args) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err

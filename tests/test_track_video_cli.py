@@ -188,3 +188,19 @@ def test_subprocess_exit_status(tmp_path):
                           "--init-box", BOX], capture_output=True, text=True, env=env, cwd=REPO_ROOT)
     assert_one_line_error(bad.returncode, bad.stderr)
     assert "video not found" in bad.stderr
+
+
+def test_benchmark_tool_bad_input_exits_2_with_one_line(capsys, tmp_path):
+    spec = importlib.util.spec_from_file_location("benchmark_tracker", REPO_ROOT / "tools" / "benchmark_tracker.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["--targets", "0"], ["--config-file", str(tmp_path / "none.yaml")],
+                 ["--video", str(tmp_path / "absent.mp4")], ["--video", str(empty)],  # an empty video looped forever
+                 ["MODEL.NO_SUCH_KEY", "1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            bench.main(["--config-file", ALEX, "--device", "cpu", "--frames", "1", "--warmup", "0", *args])
+        assert exit_info.value.code == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("benchmark_tracker.py: error: ") and "Traceback" not in "\n".join(err), args

@@ -9,6 +9,7 @@ Frames come from ``../shared/data/bag.avi`` when present (else ``--video``, else
 "other" is everything outside the network forward: frame reading, crops, decoding, update.
 The network is also timed as a plain eager forward (no fusion, no inference mode, float32) on the
 same crops, for comparison. Prints a summary and one JSON line (also written to ``--json``).
+Bad input: one line on stderr, exit status 2.
 """
 import argparse
 import json
@@ -26,7 +27,7 @@ DEFAULT_VIDEO = REPO_ROOT.parent / "shared" / "data" / "bag.avi"
 
 def build_parser():
     """Command-line options (detectron2 style: ``--config-file`` and trailing ``opts``)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="benchmark_tracker.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config-file", default="configs/siamrpnpp_r50.yaml", metavar="FILE")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
     parser.add_argument("--targets", type=int, default=1, help="targets tracked at once")
@@ -55,7 +56,7 @@ def synthetic_clip(count, size=(360, 480)):
 
 def frame_source(args, count):
     """Iterator over ``count`` frames (looping the video if it is shorter) and its description."""
-    from siamtrack.tracking.video_io import open_video
+    from siamtrack.tracking.video_io import VideoSourceError, open_video
 
     path = args.video or (str(DEFAULT_VIDEO) if DEFAULT_VIDEO.is_file() else None)
     if path is None:
@@ -67,11 +68,14 @@ def frame_source(args, count):
         produced = 0
         while produced < count:
             with open_video(path) as source:
+                before = produced
                 for frame in source:
                     yield frame
                     produced += 1
                     if produced >= count:
                         return
+            if produced == before:  # would loop forever
+                raise VideoSourceError(f"{path} has no frames")
     return frames(), path
 
 
@@ -104,22 +108,52 @@ def eager_network_ms(cfg, tracker, frames_per_call, repeats=10):
     return (time.perf_counter() - start) / repeats * 1000
 
 
-def main(argv=None):
-    """Run the benchmark; returns the result dict."""
-    args = build_parser().parse_args(argv)
-    import torch
+def load_config(args):
+    """The config of ``--config-file`` and ``opts``; raises ``InputError`` with one line when bad."""
     from detectron2.config import get_cfg
 
     from siamtrack import add_siamtrack_config
-    from siamtrack.tracking import SiamTracker, StageTimer, default_device
+    from siamtrack.tracking import InputError, default_device
+    from siamtrack.tracking.errors import first_line
+
+    if not Path(args.config_file).is_file():
+        raise InputError(f"config file not found: {args.config_file}")
+    cfg = get_cfg()
+    add_siamtrack_config(cfg)
+    try:
+        cfg.merge_from_file(args.config_file)
+        cfg.merge_from_list(args.opts)
+    except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
+        raise InputError(f"bad config or overrides: {first_line(exc)}") from None
+    cfg.MODEL.DEVICE = args.device or default_device()
+    return cfg
+
+
+def main(argv=None):
+    """Run the benchmark; returns the result dict. Bad input exits with status 2 and one line."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, low in (("targets", 1), ("frames", 1), ("warmup", 0), ("threads", 0)):
+        if getattr(args, name) < low:
+            parser.exit(2, f"{parser.prog}: error: --{name} must be at least {low}\n")
+    from siamtrack.tracking import InputError
+    from siamtrack.tracking.errors import first_line
+
+    try:
+        return benchmark(args)
+    except InputError as exc:
+        parser.exit(2, f"{parser.prog}: error: {first_line(exc)}\n")
+
+
+def benchmark(args):
+    """Time the tracker as ``args`` says; returns the result dict."""
+    import torch
+
+    from siamtrack.tracking import SiamTracker, StageTimer
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = get_cfg()
-    add_siamtrack_config(cfg)
-    cfg.merge_from_file(args.config_file)
-    cfg.merge_from_list(args.opts)
-    cfg.MODEL.DEVICE = args.device or default_device()
+    cfg = load_config(args)
     tracker = SiamTracker.from_config(cfg)
     timer = StageTimer(cuda_sync=tracker.device.type == "cuda")
     frames, video = frame_source(args, 1 + args.warmup + args.frames)

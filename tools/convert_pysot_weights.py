@@ -8,6 +8,7 @@ Without ``--config-file`` the architecture is detected from the keys and the mat
 """
 import argparse
 import sys
+from pathlib import Path
 
 import torch
 
@@ -21,6 +22,9 @@ def main(argv=None):
     parser.add_argument("output", help="where to write the converted checkpoint (.pth)")
     parser.add_argument("--config-file", default=None, help="siamtrack YAML of the model (default: detect)")
     args = parser.parse_args(argv)
+    if not Path(args.output).resolve().parent.is_dir():
+        print(f"error: {args.output}: the output folder does not exist", file=sys.stderr)
+        return 2
     try:
         checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(args.input), args.config_file)
         torch.save(checkpoint, args.output)

@@ -111,6 +111,7 @@ def setup_config(args):
 
     from siamtrack import add_siamtrack_config
     from siamtrack.tracking import default_device, resolve_device
+    from siamtrack.tracking.errors import first_line
 
     if not Path(args.config_file).is_file():
         raise UsageError(f"config file not found: {args.config_file}")
@@ -120,8 +121,7 @@ def setup_config(args):
         cfg.merge_from_file(args.config_file)
         cfg.merge_from_list(args.opts)
     except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UsageError(f"bad config or overrides: {first}") from None
+        raise UsageError(f"bad config or overrides: {first_line(exc)}") from None
     if "MODEL.DEVICE" not in args.opts[::2] and cfg.MODEL.DEVICE == "cuda":
         cfg.MODEL.DEVICE = default_device()
     resolve_device(cfg.MODEL.DEVICE)
@@ -140,31 +140,44 @@ def init_boxes(args, frame):
 
 def run(args):
     """Track the video of ``args``; returns the process exit status."""
-    from tqdm import tqdm
-
-    from siamtrack.tracking import SiamTracker, validate_box
-    from siamtrack.tracking.outputs import BoxWriter, VideoWriter
-    from siamtrack.tracking.video_io import open_video, read_first_frame
+    from siamtrack.tracking.video_io import open_video
 
     if args.output_boxes and Path(args.output_boxes).suffix.lower() not in (".txt", ".csv", ".json"):
         raise UsageError(f"--output-boxes must end in .txt, .csv or .json, got {args.output_boxes}")
     cfg = setup_config(args)
-    source = open_video(args.video)
+    with open_video(args.video) as source:
+        return _track(args, cfg, source)
+
+
+def _track(args, cfg, source):
+    """Track ``source`` (an open frame source) and write the outputs; returns the exit status."""
+    from tqdm import tqdm
+
+    from siamtrack.tracking import SiamTracker, validate_box
+    from siamtrack.tracking.errors import first_line
+    from siamtrack.tracking.outputs import BoxWriter, VideoWriter
+    from siamtrack.tracking.video_io import read_first_frame
+
     first = read_first_frame(source)
     boxes = [validate_box(b, first.shape) for b in init_boxes(args, first)]
     tracker = SiamTracker.from_config(cfg)
     ids = tracker.init(first, boxes)
 
     writers = []
-    if args.output_boxes:
-        writers.append(BoxWriter(args.output_boxes, ids))
-    if args.output:
-        writers.append(VideoWriter(args.output, source.fps, (first.shape[1], first.shape[0])))
+    try:
+        if args.output_boxes:
+            writers.append(BoxWriter(args.output_boxes, ids))
+        if args.output:
+            writers.append(VideoWriter(args.output, source.fps, (first.shape[1], first.shape[0])))
+    except BaseException:
+        for writer in writers:
+            writer.close()
+        raise
     total = source.frame_count
     if args.max_frames > 0:
         total = min(total, args.max_frames) if total else args.max_frames
     bar = tqdm(total=total, unit="frame", disable=args.no_progress, dynamic_ncols=True)
-    done, status, start = 0, 0, time.perf_counter()
+    done, start = 0, time.perf_counter()
     try:
         results = [(tid, box, None) for tid, box in zip(ids, boxes)]
         frame = first
@@ -190,15 +203,13 @@ def run(args):
             writer.close()
         bar.close()
         kept = ", ".join(str(w.partial) for w in writers) or "no outputs requested"
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {_one_line(exc)}"
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"error: {first_line(exc)}"
         print(f"{PROG}: {reason} after {done} frames; partial results kept in: {kept}", file=sys.stderr)
         if isinstance(exc, KeyboardInterrupt):
             return INTERRUPTED
         if isinstance(exc, _input_errors()):
             return 2
         raise
-    finally:
-        source.close()
     bar.close()
     elapsed = time.perf_counter() - start
     fps = (done - 1) / elapsed if done > 1 and elapsed > 0 else 0.0
@@ -206,20 +217,18 @@ def run(args):
           f"{cfg.MODEL.DEVICE}")
     for writer in writers:
         print(f"wrote {writer.path}")
-    return status
-
-
-def _one_line(exc):
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return 0
 
 
 def main(argv=None):
     """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
+    from siamtrack.tracking.errors import first_line
+
     args = build_parser().parse_args(argv)
     try:
         return run(args)
     except _input_errors() as exc:
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {first_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -26,7 +26,8 @@ from collections import OrderedDict
 
 import torch
 
-from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet, SiamMobileNetV2, SiamResNet
+from ..modeling.backbone import SiamAlexNet, SiamMobileNetV2, SiamResNet
+from .pysot import rename_alexnet_layout
 
 __all__ = ["load_imagenet_backbone", "map_torchvision_resnet", "map_torchvision_mobilenet_v2"]
 
@@ -117,18 +118,7 @@ def _own_naming(source, backbone):
     """Keys already in the backbone's naming (optionally ``backbone.``-prefixed or other AlexNet layout)."""
     source = OrderedDict((k[len("backbone."):] if k.startswith("backbone.") else k, v) for k, v in source.items())
     if isinstance(backbone, SiamAlexNet):
-        renamed = OrderedDict()
-        for key, value in source.items():
-            m = re.match(r"^features\.(\d+)\.", key)
-            if m and backbone.layout == "layered" and int(m.group(1)) in LEGACY_TO_LAYERED:
-                key = LEGACY_TO_LAYERED[int(m.group(1))] + "." + key[m.end():]
-            m = re.match(r"^(layer\d\.\d)\.", key)
-            if m and backbone.layout == "legacy":
-                inverse = {v: k for k, v in LEGACY_TO_LAYERED.items()}
-                if m.group(1) in inverse:
-                    key = f"features.{inverse[m.group(1)]}." + key[m.end():]
-            renamed[key] = value
-        source = renamed
+        source = rename_alexnet_layout(source, backbone.layout, prefix="")
     return source
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from ..tracking.errors import first_line
+
 __all__ = [
     "ConversionError", "load_pysot_file", "unwrap_state_dict", "detect_experiment",
     "rename_alexnet_layout", "convert_state_dict", "convert_pysot_checkpoint", "experiment_config_path",
@@ -34,8 +36,7 @@ def load_pysot_file(path):
     except FileNotFoundError:
         raise ConversionError(f"{path}: no such file") from None
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConversionError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
+        raise ConversionError(f"{path}: not a readable PyTorch checkpoint ({first_line(exc)})") from None
 
 
 def unwrap_state_dict(obj):
@@ -96,16 +97,20 @@ def experiment_config_path(experiment):
     return CONFIG_DIR / f"{experiment}.yaml"
 
 
-def rename_alexnet_layout(state_dict, layout):
-    """Rename AlexNet backbone keys to ``layout`` ("legacy" ``features.N`` or "layered" ``layerL.j``)."""
+def rename_alexnet_layout(state_dict, layout, prefix="backbone."):
+    """Rename AlexNet backbone keys to ``layout`` ("legacy" ``features.N`` or "layered" ``layerL.j``).
+
+    Only keys starting with ``prefix`` (``"backbone."`` in a model, ``""`` in a backbone-only file)
+    are renamed; the others pass through.
+    """
     from ..modeling.backbone import LEGACY_TO_LAYERED
 
     if layout == "layered":
-        mapping = {f"backbone.features.{i}.": f"backbone.{name}." for i, name in LEGACY_TO_LAYERED.items()}
-        pattern = re.compile(r"^backbone\.features\.\d+\.")
+        mapping = {f"{prefix}features.{i}.": f"{prefix}{name}." for i, name in LEGACY_TO_LAYERED.items()}
+        pattern = re.compile("^" + re.escape(prefix) + r"features\.\d+\.")
     else:
-        mapping = {f"backbone.{name}.": f"backbone.features.{i}." for i, name in LEGACY_TO_LAYERED.items()}
-        pattern = re.compile(r"^backbone\.layer\d\.\d\.")
+        mapping = {f"{prefix}{name}.": f"{prefix}features.{i}." for i, name in LEGACY_TO_LAYERED.items()}
+        pattern = re.compile("^" + re.escape(prefix) + r"layer\d\.\d\.")
     out = OrderedDict()
     for key, value in state_dict.items():
         match = pattern.match(key)
@@ -151,10 +156,13 @@ def convert_state_dict(state_dict, model):
     return out
 
 
-def _build_model(cfg):
+def _build_model(cfg, config_file):
     from ..modeling.meta_arch import SiamRPN
 
-    return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
+    try:
+        return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
+    except (ValueError, KeyError, AssertionError, TypeError) as exc:  # bad names / sizes in the config
+        raise ConversionError(f"{config_file}: cannot build the model ({first_line(exc)})") from None
 
 
 def _load_cfg(config_file):
@@ -167,8 +175,7 @@ def _load_cfg(config_file):
     try:
         cfg.merge_from_file(str(config_file))
     except Exception as exc:  # yacs raises KeyError/AssertionError/OSError with multi-line text
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConversionError(f"{config_file}: cannot load the config ({first})") from None
+        raise ConversionError(f"{config_file}: cannot load the config ({first_line(exc)})") from None
     return cfg
 
 
@@ -191,7 +198,7 @@ def convert_pysot_checkpoint(obj, config_file=None):
         config_file = experiment_config_path(experiment)
         if not config_file.is_file():
             raise ConversionError(f"detected {experiment} but {config_file} is missing; pass --config-file")
-    model = _build_model(_load_cfg(config_file))
+    model = _build_model(_load_cfg(config_file), config_file)
     checkpoint = {"model": convert_state_dict(state_dict, model), "__author__": "pysot",
                   "matching_heuristics": False}
     return checkpoint, experiment

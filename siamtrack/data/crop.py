@@ -15,6 +15,13 @@ def context_side(w, h, context_amount=0.5):
     return math.sqrt((w + p) * (h + p))
 
 
+def window_origin(center, side):
+    """Top-left corner (x0, y0) of the ``side`` x ``side`` window centred on ``center``:
+    ``floor(c - (side+1)/2 + 0.5)`` (SIAMRPN.md §8.3)."""
+    half = (side + 1) / 2
+    return math.floor(center[0] - half + 0.5), math.floor(center[1] - half + 0.5)
+
+
 def crop_subwindow(frame, center, out_size, side, average):
     """Crop the square ``side`` x ``side`` window centred on ``center`` and resize it to ``out_size``.
 
@@ -24,11 +31,8 @@ def crop_subwindow(frame, center, out_size, side, average):
     ``side`` an integer. Returns an HxWx3 uint8 patch (``out_size`` square).
     """
     side = int(side)
-    cx, cy = center
     height, width = frame.shape[:2]
-    half = (side + 1) / 2
-    x0 = math.floor(cx - half + 0.5)
-    y0 = math.floor(cy - half + 0.5)
+    x0, y0 = window_origin(center, side)
     x1 = x0 + side - 1
     y1 = y0 + side - 1
     left, top = max(0, -x0), max(0, -y0)

@@ -3,7 +3,7 @@ import logging
 
 import torch
 
-from .errors import InputError
+from .errors import InputError, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def resolve_device(name):
     try:
         device = torch.device(name)
     except (RuntimeError, TypeError) as exc:
-        raise DeviceError(f"unknown device {name!r} ({str(exc).splitlines()[0]})") from None
+        raise DeviceError(f"unknown device {name!r} ({first_line(exc)})") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(f"device {name!r} requested but CUDA is not available; use MODEL.DEVICE cpu")
@@ -71,8 +71,7 @@ def load_weights(model, path):
     except FileNotFoundError:
         raise WeightsError(f"weights file not found: {path}") from None
     except Exception as exc:  # torch.load / pickle errors come with multi-line texts
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise WeightsError(f"cannot read weights {path}: {first}") from None
+        raise WeightsError(f"cannot read weights {path}: {first_line(exc)}") from None
     if not isinstance(checkpoint.get("model"), dict):
         raise WeightsError(f"{path} holds no model state_dict")
     incompatible = checkpointer._load_model(checkpoint)

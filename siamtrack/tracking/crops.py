@@ -3,9 +3,10 @@
 Both paths cut pysot's square window (SIAMRPN.md §8.3: ``floor(c - (side+1)/2 + 0.5)`` corner,
 mean-colour padding truncated to ``uint8``) and resize it with OpenCV's ``uint8`` bilinear
 arithmetic. The CPU path calls OpenCV itself (:func:`crop_window`, pixel-equal to
-:func:`siamtrack.data.crop.crop_subwindow`); the torch path reproduces OpenCV's fixed-point interpolation (11-bit coefficients, the rounding of
-its vertical pass, the 2x-downscale shortcut) with integer tensor ops, so a frame uploaded once
-to the GPU yields the same crops without a round trip through host memory.
+:func:`siamtrack.data.crop.crop_subwindow`); the torch path reproduces OpenCV's fixed-point
+interpolation (11-bit coefficients, the rounding of its vertical pass, the 2x-downscale shortcut)
+with integer tensor ops, so a frame uploaded once to the GPU yields the same crops without a
+round trip through host memory.
 """
 import math
 from functools import lru_cache
@@ -14,14 +15,10 @@ import cv2
 import numpy as np
 import torch
 
+from ..data.crop import window_origin
+
 _COEF_BITS = 11
 _COEF_SCALE = 1 << _COEF_BITS
-
-
-def window_origin(center, side):
-    """Top-left corner (x0, y0) of the ``side`` x ``side`` window centred on ``center``."""
-    half = (side + 1) / 2
-    return math.floor(center[0] - half + 0.5), math.floor(center[1] - half + 0.5)
 
 
 def crop_window(frame, center, out_size, side, average):

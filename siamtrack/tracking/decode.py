@@ -58,7 +58,7 @@ def decode_boxes(loc, anchors):
     if isinstance(loc, torch.Tensor):
         loc = loc.detach().to("cpu", torch.float32).numpy()
     delta = np.asarray(loc, dtype=np.float32).reshape(loc.shape[0], 4, -1)
-    acx, acy, aw, ah = (anchors[:, i].astype(np.float32) for i in range(4))
+    acx, acy, aw, ah = (anchors[:, i].astype(np.float32, copy=False) for i in range(4))
     boxes = np.empty_like(delta)
     boxes[:, 0] = delta[:, 0] * aw + acx
     boxes[:, 1] = delta[:, 1] * ah + acy
@@ -85,7 +85,7 @@ def penalties(boxes, size, scale_z, penalty_k):
     """
     size = np.asarray(size, dtype=np.float64)
     scale_z = np.float64(scale_z)
-    pw, ph = boxes[2].astype(np.float32), boxes[3].astype(np.float32)
+    pw, ph = boxes[2].astype(np.float32, copy=False), boxes[3].astype(np.float32, copy=False)
     box_sz = _context_size(pw, ph).astype(np.float64)
     target_sz = _context_size(size[0] * scale_z, size[1] * scale_z)
     s_c = _change(box_sz / target_sz)

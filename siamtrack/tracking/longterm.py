@@ -12,8 +12,8 @@ class SiamRPNLTTracker(SiamTracker):
     ``TRACK.CONFIDENCE_LOW`` keeps its box and is searched for in a ``TRACK.LOST_INSTANCE_SIZE``
     crop with an almost flat window until a score above ``TRACK.CONFIDENCE_HIGH`` re-acquires it.
 
-    Each target has its own lost flag. As in pysot, :meth:`init` does not reset it: the first
-    target of a re-initialised tracker inherits the flag of the previous first target.
+    Each target has its own lost flag. As in pysot, :meth:`init` does not reset it: the i-th
+    target of a re-initialised tracker inherits the flag of the previous i-th target.
     """
 
     def __init__(self, model, cfg):

@@ -11,6 +11,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from ..data.crop import context_side
 from ..modeling.state import concat_states
 from . import decode
 from .crops import opencv_crops, torch_crops
@@ -155,7 +156,7 @@ class SiamTracker:
         x, y, w, h = box
         center = np.array([x + (w - 1) / 2, y + (h - 1) / 2], dtype=np.float64)
         size = np.array([w, h], dtype=np.float64)
-        side = round(float(self._context_side(size)))
+        side = round(context_side(w, h, self.context_amount))
         average = np.mean(frame, axis=(0, 1))
         # Crops come with NHWC strides; the template has always been fed NCHW-contiguous, and the
         # layout selects the conv kernel (so the rounding): keep it.
@@ -206,10 +207,6 @@ class SiamTracker:
                                             scores[i], boxes[i])
         return {tid: results[tid] for tid in self._targets}
 
-    def _context_side(self, size):
-        context = self.context_amount * np.sum(size)
-        return np.sqrt((size[0] + context) * (size[1] + context))
-
     def _instance_size(self, target):
         return self.instance_size
 
@@ -219,7 +216,7 @@ class SiamTracker:
     def _plan(self, target):
         """(instance size, scale_z, rounded search side) of ``target`` for this frame."""
         instance_size = self._instance_size(target)
-        s_z = self._context_side(target.size)
+        s_z = context_side(target.size[0], target.size[1], self.context_amount)
         scale_z = self.exemplar_size / s_z
         s_x = s_z * (instance_size / self.exemplar_size)
         return instance_size, scale_z, round(float(s_x))

@@ -51,17 +51,23 @@ class VideoFileSource(_Source):
     """Frames of a video file OpenCV can decode."""
 
     def __init__(self, path):
-        self.name = str(path)
-        self._capture = cv2.VideoCapture(self.name)
-        if not self._capture.isOpened():
-            raise VideoSourceError(f"cannot read video {path}: not a video file OpenCV can decode")
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if fps and fps > 0 else 30.0
+        self._open(cv2.VideoCapture(str(path)), str(path),
+                   f"cannot read video {path}: not a video file OpenCV can decode")
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = count if count > 0 else None
 
+    def _open(self, capture, name, error):
+        """Keep ``capture`` and its frame rate (30 when unknown); raise ``error`` if it is not open."""
+        self.name = name
+        self._capture = capture
+        if not capture.isOpened():
+            capture.release()
+            raise VideoSourceError(error)
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and fps > 0 else 30.0
+
     def read(self):
-        """Return ``(ok, frame)`` for the next frame, like ``cv2.VideoCapture.read``."""
+        """The next frame (HxWx3 BGR uint8), or None at the end of the video."""
         ok, frame = self._capture.read()
         return normalize_frame(frame) if ok and frame is not None else None
 
@@ -74,13 +80,7 @@ class CameraSource(VideoFileSource):
     """Frames of a camera (OpenCV device index)."""
 
     def __init__(self, index):
-        self.name = f"camera {index}"
-        self._capture = cv2.VideoCapture(int(index))
-        if not self._capture.isOpened():
-            raise VideoSourceError(f"cannot open camera {index}")
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if fps and fps > 0 else 30.0
-        self.frame_count = None
+        self._open(cv2.VideoCapture(int(index)), f"camera {index}", f"cannot open camera {index}")
 
 
 class ImageFolderSource(_Source):
@@ -95,7 +95,8 @@ class ImageFolderSource(_Source):
         self._next = 0
 
     def read(self):
-        """Return ``(ok, frame)`` for the next frame, like ``cv2.VideoCapture.read``."""
+        """The next image (HxWx3 BGR uint8), or None after the last; raises
+        :class:`VideoSourceError` for a file OpenCV cannot decode."""
         if self._next >= len(self.paths):
             return None
         path = self.paths[self._next]
