@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from siamtrack.evaluation import load_benchmark, run_benchmark
+from siamtrack.evaluation import ResultsError, load_benchmark, run_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 TOOL = REPO / "tools" / "eval_tracker.py"
@@ -146,6 +146,9 @@ def test_vot_baseline_layout_and_scoring(tmp_path):
     assert path.read_text().splitlines()[:2] == ["1", "10.0000,10.0000,20.0000,20.0000"]
     scores = score_result_dirs(bench, [str(tmp_path / "out" / "VOT2018")])
     assert scores["fake"].lost_number == 0
+    path.write_text("\n".join(path.read_text().splitlines()[:4]) + "\n")  # a truncated result
+    with pytest.raises(ResultsError, match="4 records for 6 frames"):
+        score_result_dirs(bench, [str(tmp_path / "out" / "VOT2018")])
 
 
 def test_dataset_evaluator_reports_metrics(tmp_path):
@@ -163,3 +166,17 @@ def test_dataset_evaluator_reports_metrics(tmp_path):
     iou = 19.5 ** 2 / (800 - 19.5 ** 2)
     assert metrics["success_auc"] == pytest.approx(np.mean(np.arange(0, 1.05, 0.05) < iou))
     assert metrics["precision_20px"] == 1.0
+
+
+@pytest.mark.parametrize("opts, expected", [
+    (["MODEL.NOPE", "1"], "bad config or overrides: Non-existent key"),
+    (["MODEL.DEVICE"], "bad config or overrides: Override list"),
+])
+def test_cli_bad_overrides_exit_2(tmp_path, capsys, opts, expected):
+    make_otb(tmp_path / "otb", names=("A",))
+    cfg_file = tmp_path / "cfg.yaml"
+    cfg_file.write_text("TRACK:\n  LR: 0.3\n")
+    rc = load_tool().main(["--config-file", str(cfg_file), "--dataset", "OTB100", "--dataset-root",
+                           str(tmp_path / "otb"), "--no-progress", *opts])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("eval_tracker.py")]
+    assert rc == 2 and len(err) == 1 and expected in err[0]

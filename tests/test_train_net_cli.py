@@ -13,6 +13,11 @@ from conftest import REPO_ROOT
         (["--config-file", "configs/missing.yaml"], "does not exist"),
         (["--config-file", "configs/quickstart_synthetic.yaml", "NO.SUCH_KEY", "1"], "NO.SUCH_KEY"),
         (["--config-file", "configs/quickstart_synthetic.yaml", "DATASETS.TRAIN", "('nope_train',)"], "nope_train"),
+        (["--config-file", "configs/quickstart_synthetic.yaml", "SOLVER.SIAM.ITERS_PER_EPOCH", "0"],
+         "ITERS_PER_EPOCH must be positive"),
+        # a benchmark alias is accepted, and its missing folder is reported before training
+        (["--config-file", "configs/quickstart_synthetic.yaml", "DATASETS.TEST", "('OTB100',)",
+          "TEST.SIAM.DATASET_ROOTS", "['/nonexistent_otb']"], "/nonexistent_otb does not exist"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(arguments, expected):

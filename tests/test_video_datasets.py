@@ -96,6 +96,7 @@ def test_imagenet_vid(tmp_path):
     assert list(video["tracks"]["0_1"]["frames"]) == [3, 4]
     assert load_frame(video, "0_0", 0).shape == (48, 64, 3)
     assert os.path.isfile(tmp_path / "Annotations/VID/train.siamtrack.json")  # cache written
+    assert not [n for n in os.listdir(tmp_path / "Annotations/VID") if n.startswith(".tmp")]
     assert load_imagenet_vid(str(tmp_path), "train")[0]["video"] == snippet  # read from cache
 
 

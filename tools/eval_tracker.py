@@ -51,16 +51,24 @@ def parse_args(argv=None):
     return args
 
 
+class UsageError(ValueError):
+    """Bad command-line input; reported as one line, exit status 2."""
+
+
 def setup_cfg(args):
     """detectron2 config with siamtrack's keys, the YAML file and the overrides."""
     from detectron2.config import get_cfg
 
     from siamtrack.config import add_siamtrack_config
+    from siamtrack.tracking.errors import first_line
 
     cfg = get_cfg()
     add_siamtrack_config(cfg)
-    cfg.merge_from_file(args.config_file)
-    cfg.merge_from_list(args.opts)
+    try:
+        cfg.merge_from_file(args.config_file)
+        cfg.merge_from_list(args.opts)
+    except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
+        raise UsageError(f"bad config or overrides: {first_line(exc)}") from None
     cfg.freeze()
     return cfg
 
@@ -77,7 +85,7 @@ def run(args, bench):
     from siamtrack.tracking import SiamTracker
 
     if not os.path.isfile(args.config_file):
-        raise FileNotFoundError(f"config file {args.config_file} not found")
+        raise UsageError(f"config file {args.config_file} not found")
     cfg = setup_cfg(args)
     name = args.tracker_name or default_tracker_name(cfg, args.config_file)
     tracker = SiamTracker.from_config(cfg)
@@ -93,6 +101,8 @@ def main(argv=None):
     warnings.filterwarnings("ignore", category=FutureWarning)  # torch/detectron2 import noise
     from siamtrack.evaluation import (BenchmarkError, ResultsError, format_table, load_benchmark,
                                       plot_benchmark, score_result_dirs)
+    from siamtrack.evaluation.results import atomic_write
+    from siamtrack.tracking import InputError
 
     try:
         bench = load_benchmark(args.dataset, args.dataset_root, args.max_sequences,
@@ -105,15 +115,18 @@ def main(argv=None):
                   "no public ground truth, submit them to the evaluation server")
             return 0
         scores = score_result_dirs(bench, dirs)
-    except (BenchmarkError, ResultsError, FileNotFoundError, KeyError) as exc:
+        print(format_table(scores))
+        if args.output_json:
+            summary = {name: s.summary() for name, s in scores.items()}
+            atomic_write(args.output_json, [json.dumps(summary, indent=1)])
+    except (BenchmarkError, ResultsError, InputError, UsageError, KeyError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"eval_tracker.py: error: {msg}", file=sys.stderr)
         return 2
-    print(format_table(scores))
-    if args.output_json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output_json)), exist_ok=True)
-        with open(args.output_json, "w") as f:
-            json.dump({name: s.summary() for name, s in scores.items()}, f, indent=1)
+    except OSError as exc:  # e.g. an unwritable --output or --output-json
+        msg = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+        print(f"eval_tracker.py: error: {msg}", file=sys.stderr)
+        return 2
     if args.plot_dir:
         for path in plot_benchmark(scores, args.plot_dir, bench.name):
             print(f"plot: {path}")

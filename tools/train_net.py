@@ -11,6 +11,7 @@
 See docs/training.md.
 """
 import logging
+import os
 import sys
 
 import torch
@@ -25,7 +26,10 @@ from detectron2.utils import comm
 from detectron2.utils.logger import setup_logger
 
 from siamtrack import add_siamtrack_config
-from siamtrack.engine import SiamTrainer, finalize_solver_config, launch
+from siamtrack.data.build import per_dataset_values
+from siamtrack.engine import SiamTrainer, build_lr_multiplier, finalize_solver_config, launch
+from siamtrack.evaluation import BenchmarkError, canonical_name
+from siamtrack.evaluation.benchmarks import default_root
 
 
 def load_config(args):
@@ -42,10 +46,43 @@ def check_arguments(args):
         cfg = load_config(args)
     except Exception as exc:  # yacs/detectron2 raise assorted types for bad files and keys
         fail(f"bad config ({args.config_file!r}, {args.opts}): {exc}")
-    names = list(cfg.DATASETS.TRAIN if not args.eval_only else []) + list(cfg.DATASETS.TEST)
-    unknown = [name for name in names if name not in DatasetCatalog.list()]
+    try:  # the schedule is otherwise first built inside the launched processes
+        build_lr_multiplier(finalize_solver_config(cfg))
+    except ValueError as exc:
+        fail(f"bad solver config: {exc}")
+    registered = set(DatasetCatalog.list())
+    train = [] if args.eval_only else list(cfg.DATASETS.TRAIN)
+    # DATASETS.TEST also takes benchmark aliases ("OTB100", "otb"), as the evaluator does.
+    unknown = [name for name in train if name not in registered] + [
+        name for name in cfg.DATASETS.TEST if name not in registered and not is_benchmark(name)]
     if unknown:
         fail(f"unknown dataset name(s) {unknown}: see datasets/README.md for the registered names")
+    roots = list(cfg.TEST.SIAM.DATASET_ROOTS)
+    for i, name in enumerate(cfg.DATASETS.TEST):  # found now, not only after training
+        if not is_benchmark(name):
+            continue
+        root = (roots[i] if i < len(roots) else "") or default_root(name)
+        if not os.path.isdir(root):
+            fail(f"benchmark {name!r}: dataset folder {root} does not exist "
+                 "(set TEST.SIAM.DATASET_ROOTS or $DETECTRON2_DATASETS)")
+    if not args.eval_only:
+        if not train:
+            fail("DATASETS.TRAIN is empty: name at least one training dataset")
+        try:
+            for key, values in (("DATASETS.SIAM.FRAME_RANGE", cfg.DATASETS.SIAM.FRAME_RANGE),
+                                ("DATASETS.SIAM.NUM_USE", cfg.DATASETS.SIAM.NUM_USE)):
+                per_dataset_values(values, train, None, key)
+        except ValueError as exc:
+            fail(str(exc))
+
+
+def is_benchmark(name):
+    """Whether ``name`` is a tracking benchmark name or alias (``OTB100``, ``otb``, ``vot18``)."""
+    try:
+        canonical_name(name)
+    except BenchmarkError:
+        return False
+    return True
 
 
 def fail(message):

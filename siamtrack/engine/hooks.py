@@ -99,7 +99,7 @@ class BackboneUnfreezeHook(HookBase):
     def _set(self, trained: bool):
         changed = self._trained is not None and trained != self._trained
         self._trained = trained
-        set_backbone_trainable(self.backbone, self._layers() if trained else None)
+        set_backbone_trainable(self.backbone, self.train_layers if trained else None)
         return changed
 
     def before_train(self):

@@ -14,9 +14,9 @@ import numpy as np
 
 from .textio import read_number_rows
 
-__all__ = ["ResultsError", "result_path", "write_boxes", "write_vot_records", "write_times",
-           "read_boxes", "read_vot_records", "find_result_file", "load_tracker_results",
-           "is_tracker_dir", "sequence_finished"]
+__all__ = ["ResultsError", "result_path", "atomic_write", "write_boxes", "write_vot_records",
+           "write_times", "read_boxes", "read_vot_records", "find_result_file",
+           "load_tracker_results", "is_tracker_dir", "sequence_finished"]
 
 
 class ResultsError(ValueError):
@@ -34,7 +34,7 @@ def result_path(tracker_dir: str, sequence: str, layout: str = "ope", run: int =
     raise ValueError(f"unknown results layout {layout!r}")
 
 
-def _atomic_write(path: str, lines: Seq[str]):
+def atomic_write(path: str, lines: Seq[str]):
     """Write ``lines`` to ``path`` via a temporary file and a rename (never a partial file)."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp_", suffix=".txt")
@@ -50,18 +50,18 @@ def _atomic_write(path: str, lines: Seq[str]):
 
 def write_boxes(path: str, boxes):
     """Write ``x,y,w,h`` lines with full float precision."""
-    _atomic_write(path, [",".join(repr(float(v)) for v in box) for box in boxes])
+    atomic_write(path, [",".join(repr(float(v)) for v in box) for box in boxes])
 
 
 def write_vot_records(path: str, records):
     """Write VOT restart records: ``[1]``/``[2]``/``[0]`` as integers, predictions ``%.4f``."""
-    _atomic_write(path, ["%d" % r[0] if len(r) == 1 else ",".join("%.4f" % v for v in r)
-                         for r in records])
+    atomic_write(path, ["%d" % r[0] if len(r) == 1 else ",".join("%.4f" % v for v in r)
+                        for r in records])
 
 
 def write_times(path: str, times):
     """Write per-frame seconds (``%.6f``), e.g. GOT-10k's ``<seq>_time.txt``."""
-    _atomic_write(path, ["%.6f" % t for t in times])
+    atomic_write(path, ["%.6f" % t for t in times])
 
 
 def _read_rows(path: str) -> List[List[float]]:

@@ -17,13 +17,13 @@ def score_results(benchmark: Benchmark, results: Mapping[str, object]):
         raise ResultsError(f"{benchmark.name} has no public ground truth beyond the first frame: "
                            "submit the results to its evaluation server")
     gt = {s.name: s.gt for s in benchmark}
-    if benchmark.protocol == "vot":
-        return evaluate_vot(gt, results, {s.name: s.image_size() for s in benchmark},
-                            EAO_INTERVALS[benchmark.name])  # tag "all" only, as pysot
+    sizes = {s.name: s.image_size() for s in benchmark} if benchmark.protocol == "vot" else None
     try:
+        if benchmark.protocol == "vot":
+            return evaluate_vot(gt, results, sizes, EAO_INTERVALS[benchmark.name])  # tag "all", as pysot
         return evaluate_ope(gt, results, {s.name: s.visible for s in benchmark},
                             {s.name: s.attributes for s in benchmark})
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError) as exc:  # a missing or truncated result
         raise ResultsError(f"{benchmark.name}: {exc.args[0]}")
 
 

@@ -4,7 +4,9 @@
 region code (non-legacy mode, spec §9.5), so overlaps — and therefore accuracy, failures and
 EAO — are those of the reference toolkit, not of exact polygon geometry.
 """
+import contextlib
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence as Seq, Tuple
 
@@ -285,18 +287,9 @@ def evaluate_vot(gt: Mapping[str, np.ndarray], results: Mapping[str, Seq[Seq]],
                      per_sequence_failures=per_fail, per_sequence_accuracy=per_acc)
 
 
+@contextlib.contextmanager
 def _quiet():
-    import warnings
-
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore", RuntimeWarning)
-
-    class _Exit:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            ctx.__exit__(*exc)
-
-    return _Exit()
+    """Silence NumPy's RuntimeWarnings (means of all-NaN slices are NaN on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield

@@ -8,18 +8,7 @@ boxes of zero width or height are skipped (:func:`siamtrack.data.datasets.video.
 """
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from .video import video_tracks
 from .ytbb import load_pysot_crop511
-
-
-def is_detection_dict(dataset_dict):
-    """True for a detectron2 detection dict (``annotations``), False for a video dict."""
-    return "tracks" not in dataset_dict
-
-
-def has_usable_object(dataset_dict):
-    """True when a detection or video dict has at least one usable track."""
-    return len(video_tracks(dataset_dict)) > 0
 
 
 def register_pysot_crop511(name, crop_root, anno_file, metadata=None):

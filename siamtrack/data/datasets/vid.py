@@ -69,6 +69,20 @@ def _runs(frames):
     return runs
 
 
+def _write_cache(path, parsed):
+    """Write the parsed annotations to ``path`` atomically (a temporary file and a rename).
+
+    Every training process parses and writes the cache on first use; the rename means none of
+    them can read another's half-written file, and an interrupted write leaves no cache.
+    """
+    from siamtrack.evaluation.results import atomic_write
+
+    try:
+        atomic_write(path, [json.dumps(parsed)])
+    except OSError:
+        logger.info("ImageNet VID: cannot write cache %s", path)
+
+
 def load_imagenet_vid(root, split="train"):
     """Read ImageNet VID ``split`` under ``root`` as video dicts.
 
@@ -87,11 +101,7 @@ def load_imagenet_vid(root, split="train"):
         logger.info("Parsing ImageNet VID %s XML files under %s (cached afterwards)", split,
                     anno_root)
         parsed = _parse_split(anno_root)
-        try:
-            with open(cache, "w") as f:
-                json.dump(parsed, f)
-        except OSError:
-            logger.info("ImageNet VID: cannot write cache %s", cache)
+        _write_cache(cache, parsed)
     if not parsed:
         raise DatasetLayoutError(f"ImageNet VID annotations: folder {anno_root} has no XML file")
     videos = []

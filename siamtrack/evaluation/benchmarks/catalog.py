@@ -40,6 +40,7 @@ def benchmark_from_catalog(name, max_sequences=0, cfg=None) -> Benchmark:
     format, e.g. ``synthetic_videos_test``, sized by ``cfg`` when given): the first track of
     each video, boxes converted from ``x1, y1, x2, y2`` to ``x, y, w, h``."""
     from siamtrack.data.build import dataset_dicts
+    from siamtrack.data.datasets.video import frame_locator
 
     if name not in DatasetCatalog.list():
         raise BenchmarkError(f"unknown benchmark or dataset {name!r}; known benchmarks: "
@@ -52,11 +53,9 @@ def benchmark_from_catalog(name, max_sequences=0, cfg=None) -> Benchmark:
         track = video["tracks"][track_id]
         boxes = np.asarray(track["boxes"], dtype=np.float64).reshape(-1, 4)
         gt = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
-        frames, reader = list(track["frames"]), None
-        if video.get("frame_source") is not None:
-            reader = video["frame_source"]
-        elif video.get("frame_format"):
-            frames = [video["frame_format"].format(frame=f, track=track_id) for f in frames]
+        frames, reader = list(track["frames"]), video.get("frame_source")
+        if reader is None:  # frame ids -> image paths
+            frames = [frame_locator(video, track_id, f)[1] for f in frames]
         sequences.append(Sequence(name=str(video["video"]), frames=frames, gt=gt, frame_reader=reader))
     sequences.sort(key=lambda s: s.name)
     if max_sequences and max_sequences > 0:
