@@ -4,7 +4,33 @@ This is the one place where siamtrack's keys are declared and documented; ``docs
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
 """
+import os
+
 from detectron2.config import CfgNode as CN
+from detectron2.config import get_cfg
+
+
+class ConfigError(ValueError):
+    """A config file or override that cannot be loaded; the message is one line."""
+
+
+def load_config(config_file, opts=()):
+    """detectron2's default config plus siamtrack's keys, ``config_file`` and ``opts`` merged in.
+
+    ``opts`` are trailing ``KEY VALUE`` overrides. A missing file, a YAML error, an unknown key or
+    a bad value raises :class:`ConfigError` with a one-line message (yacs' own messages span
+    several lines).
+    """
+    if not os.path.isfile(config_file):
+        raise ConfigError(f"config file not found: {config_file}")
+    cfg = add_siamtrack_config(get_cfg())
+    try:
+        cfg.merge_from_file(config_file)
+        cfg.merge_from_list(list(opts))
+    except Exception as exc:  # yacs raises KeyError / ValueError / AssertionError / YAMLError
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise ConfigError(f"bad config or overrides: {lines[0]}") from None
+    return cfg
 
 
 def add_siamtrack_config(cfg):

@@ -10,7 +10,7 @@ from conftest import REPO_ROOT
 @pytest.mark.parametrize(
     "arguments, expected",
     [
-        (["--config-file", "configs/missing.yaml"], "does not exist"),
+        (["--config-file", "configs/missing.yaml"], "config file not found"),
         (["--config-file", "configs/quickstart_synthetic.yaml", "NO.SUCH_KEY", "1"], "NO.SUCH_KEY"),
         (["--config-file", "configs/quickstart_synthetic.yaml", "DATASETS.TRAIN", "('nope_train',)"], "nope_train"),
         (["--config-file", "configs/quickstart_synthetic.yaml", "SOLVER.SIAM.ITERS_PER_EPOCH", "0"],

@@ -110,21 +110,13 @@ def eager_network_ms(cfg, tracker, frames_per_call, repeats=10):
 
 def load_config(args):
     """The config of ``--config-file`` and ``opts``; raises ``InputError`` with one line when bad."""
-    from detectron2.config import get_cfg
-
-    from siamtrack import add_siamtrack_config
+    from siamtrack.config import ConfigError, load_config as load_siamtrack_config
     from siamtrack.tracking import InputError, default_device
-    from siamtrack.tracking.errors import first_line
 
-    if not Path(args.config_file).is_file():
-        raise InputError(f"config file not found: {args.config_file}")
-    cfg = get_cfg()
-    add_siamtrack_config(cfg)
     try:
-        cfg.merge_from_file(args.config_file)
-        cfg.merge_from_list(args.opts)
-    except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
-        raise InputError(f"bad config or overrides: {first_line(exc)}") from None
+        cfg = load_siamtrack_config(args.config_file, args.opts)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
     cfg.MODEL.DEVICE = args.device or default_device()
     return cfg
 

@@ -57,18 +57,12 @@ class UsageError(ValueError):
 
 def setup_cfg(args):
     """detectron2 config with siamtrack's keys, the YAML file and the overrides."""
-    from detectron2.config import get_cfg
+    from siamtrack.config import ConfigError, load_config
 
-    from siamtrack.config import add_siamtrack_config
-    from siamtrack.tracking.errors import first_line
-
-    cfg = get_cfg()
-    add_siamtrack_config(cfg)
     try:
-        cfg.merge_from_file(args.config_file)
-        cfg.merge_from_list(args.opts)
-    except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
-        raise UsageError(f"bad config or overrides: {first_line(exc)}") from None
+        cfg = load_config(args.config_file, args.opts)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     cfg.freeze()
     return cfg
 
@@ -84,8 +78,6 @@ def run(args, bench):
     from siamtrack.evaluation import run_benchmark, tracker_results_dir
     from siamtrack.tracking import SiamTracker
 
-    if not os.path.isfile(args.config_file):
-        raise UsageError(f"config file {args.config_file} not found")
     cfg = setup_cfg(args)
     name = args.tracker_name or default_tracker_name(cfg, args.config_file)
     tracker = SiamTracker.from_config(cfg)

@@ -25,11 +25,10 @@ import torch
 
 import siamtrack  # noqa: F401  (first: registers everything and quiets upstream import warnings)
 from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import get_cfg
 from detectron2.modeling import build_model
 from detectron2.utils.logger import setup_logger
 
-from siamtrack import add_siamtrack_config
+from siamtrack.config import load_config
 from siamtrack.data.datasets import synthetic_sequence
 from siamtrack.engine import SiamTrainer, finalize_solver_config
 from siamtrack.evaluation import evaluate_ope
@@ -52,9 +51,7 @@ def parse_args(argv=None):
 
 def setup(args):
     """The quickstart training config."""
-    cfg = add_siamtrack_config(get_cfg())
-    cfg.merge_from_file(CONFIG)
-    cfg.merge_from_list(args.opts)
+    cfg = load_config(CONFIG, args.opts)
     cfg.OUTPUT_DIR = args.output_dir
     cfg.MODEL.DEVICE = "cpu"
     finalize_solver_config(cfg)

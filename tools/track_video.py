@@ -107,21 +107,13 @@ def select_box_interactively(frame):
 
 def setup_config(args):
     """detectron2 config from ``--config-file`` and ``opts``; the device defaults to CUDA if present."""
-    from detectron2.config import get_cfg
-
-    from siamtrack import add_siamtrack_config
+    from siamtrack.config import ConfigError, load_config
     from siamtrack.tracking import default_device, resolve_device
-    from siamtrack.tracking.errors import first_line
 
-    if not Path(args.config_file).is_file():
-        raise UsageError(f"config file not found: {args.config_file}")
-    cfg = get_cfg()
-    add_siamtrack_config(cfg)
     try:
-        cfg.merge_from_file(args.config_file)
-        cfg.merge_from_list(args.opts)
-    except Exception as exc:  # yacs: KeyError / ValueError / AssertionError with multi-line text
-        raise UsageError(f"bad config or overrides: {first_line(exc)}") from None
+        cfg = load_config(args.config_file, args.opts)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     if "MODEL.DEVICE" not in args.opts[::2] and cfg.MODEL.DEVICE == "cuda":
         cfg.MODEL.DEVICE = default_device()
     resolve_device(cfg.MODEL.DEVICE)

@@ -18,34 +18,27 @@ import torch
 
 import siamtrack  # noqa: F401  (first: registers everything and quiets upstream import warnings)
 from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.config import get_cfg
 from detectron2.data import DatasetCatalog
 from detectron2.engine import default_argument_parser, default_setup
 from detectron2.evaluation import verify_results
 from detectron2.utils import comm
 from detectron2.utils.logger import setup_logger
 
-from siamtrack import add_siamtrack_config
+from siamtrack.config import ConfigError, load_config
 from siamtrack.data.build import per_dataset_values
 from siamtrack.engine import SiamTrainer, build_lr_multiplier, finalize_solver_config, launch
 from siamtrack.evaluation import BenchmarkError, canonical_name
 from siamtrack.evaluation.benchmarks import default_root
 
 
-def load_config(args):
-    """The config of ``--config-file`` with siamtrack's keys and the trailing options merged in."""
-    cfg = add_siamtrack_config(get_cfg())
-    cfg.merge_from_file(args.config_file)
-    cfg.merge_from_list(args.opts)
-    return cfg
 
 
 def check_arguments(args):
     """Fail fast, in the launching process, with one line for a bad config or dataset name."""
     try:
-        cfg = load_config(args)
-    except Exception as exc:  # yacs/detectron2 raise assorted types for bad files and keys
-        fail(f"bad config ({args.config_file!r}, {args.opts}): {exc}")
+        cfg = load_config(args.config_file, args.opts)
+    except ConfigError as exc:
+        fail(str(exc))
     try:  # the schedule is otherwise first built inside the launched processes
         build_lr_multiplier(finalize_solver_config(cfg))
     except ValueError as exc:
@@ -93,7 +86,7 @@ def fail(message):
 
 def setup(args):
     """Config from the file and trailing options; MAX_ITER derived; detectron2's default setup."""
-    cfg = load_config(args)
+    cfg = load_config(args.config_file, args.opts)
     if cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available():
         logging.getLogger(__name__).warning("CUDA is not available: training on the CPU")
         cfg.MODEL.DEVICE = "cpu"
