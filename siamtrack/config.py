@@ -9,8 +9,10 @@ import os
 from detectron2.config import CfgNode as CN
 from detectron2.config import get_cfg
 
+from .utils.errors import InputError
 
-class ConfigError(ValueError):
+
+class ConfigError(InputError):
     """A config file or override that cannot be loaded; the message is one line."""
 
 

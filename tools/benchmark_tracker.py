@@ -129,7 +129,7 @@ def main(argv=None):
         if getattr(args, name) < low:
             parser.exit(2, f"{parser.prog}: error: --{name} must be at least {low}\n")
     from siamtrack.tracking import InputError
-    from siamtrack.tracking.errors import first_line
+    from siamtrack.utils.errors import first_line
 
     try:
         return benchmark(args)

@@ -146,7 +146,7 @@ def _track(args, cfg, source):
     from tqdm import tqdm
 
     from siamtrack.tracking import SiamTracker, validate_box
-    from siamtrack.tracking.errors import first_line
+    from siamtrack.utils.errors import first_line
     from siamtrack.tracking.outputs import BoxWriter, VideoWriter
     from siamtrack.tracking.video_io import read_first_frame
 
@@ -214,7 +214,7 @@ def _track(args, cfg, source):
 
 def main(argv=None):
     """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
-    from siamtrack.tracking.errors import first_line
+    from siamtrack.utils.errors import first_line
 
     args = build_parser().parse_args(argv)
     try:

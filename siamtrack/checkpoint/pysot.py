@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..tracking.errors import first_line
+from ..utils.errors import InputError, first_line
 
 __all__ = [
     "ConversionError", "load_pysot_file", "unwrap_state_dict", "detect_experiment",
@@ -25,7 +25,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "pysot"
 _SHOW = 5  # how many offending keys an error message lists
 
 
-class ConversionError(ValueError):
+class ConversionError(InputError):
     """A checkpoint that cannot be converted; the message is one line meant for users."""
 
 

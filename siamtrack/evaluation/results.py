@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence as Seq
 
 import numpy as np
 
+from ..utils.errors import InputError
 from .textio import read_number_rows
 
 __all__ = ["ResultsError", "result_path", "atomic_write", "write_boxes", "write_vot_records",
@@ -19,7 +20,7 @@ __all__ = ["ResultsError", "result_path", "atomic_write", "write_boxes", "write_
            "load_tracker_results", "is_tracker_dir", "sequence_finished"]
 
 
-class ResultsError(ValueError):
+class ResultsError(InputError):
     """A results folder or file is missing, incomplete or malformed."""
 
 

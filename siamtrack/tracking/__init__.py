@@ -4,7 +4,7 @@ from .build import (
     DeviceError, WeightsError, build_inference_model, build_tracker, default_device, load_weights,
     prepare_model, resolve_device, tracker_class,
 )
-from .errors import InputError
+from ..utils.errors import InputError
 from .frames import FrameError, normalize_frame
 from .longterm import SiamRPNLTTracker
 from .timing import StageTimer

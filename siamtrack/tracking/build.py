@@ -3,7 +3,7 @@ import logging
 
 import torch
 
-from .errors import InputError, first_line
+from ..utils.errors import InputError, first_line
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 
-from .errors import InputError
+from ..utils.errors import InputError
 
 
 class FrameError(InputError):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import cv2
 
-from .errors import InputError
+from ..utils.errors import InputError
 
 _COLORS = [(0, 255, 0), (0, 0, 255), (255, 0, 0), (0, 255, 255), (255, 0, 255), (255, 255, 0)]
 

@@ -15,7 +15,7 @@ from ..data.crop import context_side
 from ..modeling.state import concat_states
 from . import decode
 from .crops import opencv_crops, torch_crops
-from .errors import InputError
+from ..utils.errors import InputError
 from .frames import normalize_frame
 
 

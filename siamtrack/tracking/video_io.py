@@ -4,7 +4,7 @@ from pathlib import Path
 
 import cv2
 
-from .errors import InputError
+from ..utils.errors import InputError
 from .frames import normalize_frame
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}

@@ -26,8 +26,10 @@ import os
 import numpy as np
 from detectron2.structures import BoxMode
 
+from ...utils.errors import InputError
 
-class DatasetLayoutError(FileNotFoundError):
+
+class DatasetLayoutError(InputError, FileNotFoundError):
     """A dataset folder is missing or incomplete; the message names the folder and what is missing."""
 
 

@@ -7,6 +7,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ...utils.errors import InputError
 from ..textio import SEPARATORS, read_number_rows
 
 __all__ = ["BenchmarkError", "Sequence", "Benchmark", "read_numbers", "read_flags",
@@ -15,7 +16,7 @@ __all__ = ["BenchmarkError", "Sequence", "Benchmark", "read_numbers", "read_flag
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
-class BenchmarkError(ValueError):
+class BenchmarkError(InputError):
     """A benchmark folder is missing, incomplete or not in the expected layout."""
 
 
