@@ -61,6 +61,8 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
     template_crops, search_crops = _check_inputs(cfg, layout, check_crops)
     destination = _destination(output_dir, overwrite)
     partial = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    was_training = model.training
+    model.eval()  # the reference outputs are the inference path's; the mode is restored below
     try:
         manifest = new_manifest(layout, cfg, opset, _versions(layout))
         if layout == "siamtrack":
@@ -72,6 +74,8 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    finally:
+        model.train(was_training)
     return manifest
 
 

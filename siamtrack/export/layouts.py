@@ -9,6 +9,7 @@
   (``samples/dnn/siamrpnpp.py``) feeds them; checked with OpenCV's dnn module.
 """
 import contextlib
+import inspect
 import io
 import warnings
 
@@ -23,6 +24,9 @@ from .state_layout import leaf_names, state_leaves, state_tree
 from .verify import TOLERANCE, check_graph_file, compare, ort_session, run_session
 
 BATCH = "batch"
+# torch >= 2.9 defaults to its torch.export-based exporter, which needs onnxscript; the TorchScript
+# tracer needs nothing beyond torch and onnx.
+_TORCHSCRIPT_EXPORTER = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
 
 
 def torch_export(graph, args, path, input_names, output_names, opset, dynamic_axes=None):
@@ -32,9 +36,9 @@ def torch_export(graph, args, path, input_names, output_names, opset, dynamic_ax
         # about the exporter's internals, not actionable for users.
         with warnings.catch_warnings(), torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            torch.onnx.export(graph.eval(), tuple(args), str(path), dynamo=False, input_names=input_names,
+            torch.onnx.export(graph.eval(), tuple(args), str(path), input_names=input_names,
                               output_names=output_names, dynamic_axes=dynamic_axes, opset_version=opset,
-                              do_constant_folding=True)
+                              do_constant_folding=True, **_TORCHSCRIPT_EXPORTER)
     except Exception as exc:  # tracing / symbolic errors of unsupported modules
         raise ExportError(f"cannot export {path.name}: {first_line(exc)}") from None
     check_graph_file(path)
