@@ -27,6 +27,8 @@ import numpy as np
 from detectron2.structures import BoxMode
 
 from ...utils.errors import InputError
+from ...utils.textio import read_flags as textio_read_flags
+from ...utils.textio import read_numbers
 
 
 class DatasetLayoutError(InputError, FileNotFoundError):
@@ -48,32 +50,14 @@ def require_file(path, what):
 
 
 def read_box_file(path):
-    """Read an ``x,y,w,h`` per line box file (comma, tab or space separated) as float64 (N, 4).
-
-    Lines with 'NaN' or fewer than four numbers give a row of NaN (treated as absent).
-    """
-    rows = []
-    with open(path) as f:
-        for line in f:
-            parts = line.replace(",", " ").replace("\t", " ").split()
-            try:
-                values = [float(v) for v in parts[:4]]
-            except ValueError:
-                values = []
-            rows.append(values if len(values) == 4 else [np.nan] * 4)
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+    """An ``x,y,w,h`` per line box file as float64 (N, 4):
+    :func:`siamtrack.utils.textio.read_numbers` (NaN rows where a line is NaN or blank)."""
+    return read_numbers(path, 4, "ground-truth", DatasetLayoutError)
 
 
 def read_flags(path, count):
-    """Read a 0/1 flag file (one per line or comma separated); all zeros if ``path`` is absent."""
-    if not os.path.isfile(path):
-        return np.zeros(count, dtype=bool)
-    with open(path) as f:
-        text = f.read().replace(",", " ").split()
-    flags = np.array([int(float(v)) for v in text], dtype=np.int64) != 0
-    if len(flags) < count:
-        flags = np.concatenate([flags, np.zeros(count - len(flags), dtype=bool)])
-    return flags[:count]
+    """Per-frame flags: :func:`siamtrack.utils.textio.read_flags` (set when > 0)."""
+    return textio_read_flags(path, count, DatasetLayoutError)
 
 
 def track_from_xywh(xywh, frame_ids=None, absent=None):

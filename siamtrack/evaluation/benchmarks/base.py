@@ -1,20 +1,17 @@
 """Common data model of the tracking benchmarks: :class:`Sequence`, :class:`Benchmark` and
 the small text readers every loader shares."""
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ...utils import textio
 from ...utils.errors import InputError
-from ..textio import SEPARATORS, read_number_rows
+from ...utils.frames import list_images, read_image
 
 __all__ = ["BenchmarkError", "Sequence", "Benchmark", "read_numbers", "read_flags",
            "list_images"]
-
-_IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
-
 
 class BenchmarkError(InputError):
     """A benchmark folder is missing, incomplete or not in the expected layout."""
@@ -56,12 +53,7 @@ class Sequence:
         if self.width is None or self.height is None:
             if not self.frames:
                 raise BenchmarkError(f"sequence {self.name}: no frames to read the image size from")
-            import cv2
-
-            img = (self.frame_reader or cv2.imread)(self.frames[0])
-            if img is None:
-                raise BenchmarkError(f"sequence {self.name}: cannot read frame {self.frames[0]}")
-            self.height, self.width = img.shape[:2]
+            self.height, self.width = (self.frame_reader or read_image)(self.frames[0]).shape[:2]
         return self.width, self.height
 
 
@@ -121,44 +113,10 @@ class Benchmark:
 
 
 def read_numbers(path, columns=None, name="annotation") -> np.ndarray:
-    """Read a text file of numbers (comma, tab or space separated; ``NaN`` allowed) into a
-    float64 array with one row per non-empty line; ``columns`` (int or tuple) checks the width."""
-    rows = read_number_rows(path, BenchmarkError, name)
-    if not rows:
-        raise BenchmarkError(f"{name} file {path} is empty")
-    widths = {len(r) for r in rows}
-    allowed = (columns,) if isinstance(columns, int) else columns
-    if len(widths) != 1 or (allowed and widths.pop() not in allowed):
-        raise BenchmarkError(f"{name} file {path}: expected {' or '.join(map(str, allowed or ()))} "
-                             f"numbers per line, found {sorted({len(r) for r in rows})}")
-    return np.asarray(rows, dtype=np.float64)
+    """:func:`siamtrack.utils.textio.read_numbers` with :class:`BenchmarkError`."""
+    return textio.read_numbers(path, columns, name, BenchmarkError)
 
 
 def read_flags(path, n: int) -> np.ndarray:
-    """Read a 0/1 flag file (one value per line, or comma-separated on one line) into a bool
-    array of length ``n``; a missing file or missing trailing entries mean 0."""
-    out = np.zeros(n, dtype=bool)
-    if not os.path.isfile(path):
-        return out
-    with open(path, "r") as f:
-        values = [v for v in SEPARATORS.split(f.read().strip()) if v]
-    try:
-        flags = np.asarray([float(v) for v in values[:n]]) > 0
-    except ValueError:
-        raise BenchmarkError(f"flag file {path} is not a list of 0/1 values")
-    out[: len(flags)] = flags
-    return out
-
-
-def _frame_key(name):
-    stem = os.path.splitext(name)[0]
-    digits = re.findall(r"\d+", stem)
-    return (int(digits[-1]) if digits else -1, name)
-
-
-def list_images(folder) -> List[str]:
-    """Image files of ``folder`` sorted by frame number (``1.jpg`` < ``10.jpg``); [] if none."""
-    if not os.path.isdir(folder):
-        return []
-    names = [n for n in os.listdir(folder) if n.lower().endswith(_IMAGE_EXTS)]
-    return [os.path.join(folder, n) for n in sorted(names, key=_frame_key)]
+    """:func:`siamtrack.utils.textio.read_flags` (set when > 0) with :class:`BenchmarkError`."""
+    return textio.read_flags(path, n, BenchmarkError)
