@@ -148,3 +148,15 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     with pytest.raises(RuntimeError):
         atomic_write(path, lines())
     assert path.read_text() == "old\n" and os.listdir(tmp_path) == ["a.txt"]
+
+
+def test_error_class_that_is_an_oserror_keeps_its_line_message(tmp_path):
+    class FolderError(InputError, FileNotFoundError):  # like DatasetLayoutError
+        pass
+
+    path = write(tmp_path / "gt.txt", "1,2,3,4\n1,2,x,4\n")
+    with pytest.raises(FolderError, match=r"gt.txt:2: not a list of numbers"):
+        read_numbers(path, 4, error_cls=FolderError)
+    (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00\x81")
+    with pytest.raises(InputError, match="not a text file"):
+        read_numbers(str(tmp_path / "bin.txt"), 4)

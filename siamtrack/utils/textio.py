@@ -28,17 +28,20 @@ def read_number_rows(path, error_cls=InputError, description="number") -> List[L
     A blank line inside the file gives an empty list (so line *i* stays row *i*); blank lines
     at the end are dropped. ``description`` names the file in messages (e.g. "ground-truth").
     """
-    rows = []
     try:
         with open(path, "r") as f:
-            for lineno, line in enumerate(f, 1):
-                text = line.strip()
-                try:
-                    rows.append([float(v) for v in SEPARATORS.split(text) if v])
-                except ValueError:
-                    raise error_cls(f"{path}:{lineno}: not a list of numbers: {text[:60]!r}") from None
+            lines = f.read().splitlines()
+    except UnicodeDecodeError:
+        raise error_cls(f"cannot read {description} file {path}: not a text file") from None
     except OSError as exc:
         raise error_cls(f"cannot read {description} file {path}: {exc.strerror}") from None
+    rows = []  # parsed outside the try: error_cls may itself be an OSError
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        try:
+            rows.append([float(v) for v in SEPARATORS.split(text) if v])
+        except ValueError:
+            raise error_cls(f"{path}:{lineno}: not a list of numbers: {text[:60]!r}") from None
     while rows and not rows[-1]:
         rows.pop()
     return rows
@@ -90,5 +93,7 @@ def read_names(path, error_cls=InputError, description="list") -> List[str]:
     try:
         with open(path, "r") as f:
             return [line.strip() for line in f if line.strip()]
+    except UnicodeDecodeError:
+        raise error_cls(f"cannot read {description} file {path}: not a text file") from None
     except OSError as exc:
         raise error_cls(f"cannot read {description} file {path}: {exc.strerror}") from None
