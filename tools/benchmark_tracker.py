@@ -56,7 +56,7 @@ def synthetic_clip(count, size=(360, 480)):
 
 def frame_source(args, count):
     """Iterator over ``count`` frames (looping the video if it is shorter) and its description."""
-    from siamtrack.tracking.video_io import VideoSourceError, open_video
+    from siamtrack.utils.video_io import VideoSourceError, open_video
 
     path = args.video or (str(DEFAULT_VIDEO) if DEFAULT_VIDEO.is_file() else None)
     if path is None:

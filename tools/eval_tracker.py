@@ -93,7 +93,7 @@ def main(argv=None):
     warnings.filterwarnings("ignore", category=FutureWarning)  # torch/detectron2 import noise
     from siamtrack.evaluation import (BenchmarkError, ResultsError, format_table, load_benchmark,
                                       plot_benchmark, score_result_dirs)
-    from siamtrack.evaluation.results import atomic_write
+    from siamtrack.utils.fileio import atomic_write
     from siamtrack.tracking import InputError
 
     try:

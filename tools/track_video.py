@@ -132,7 +132,7 @@ def init_boxes(args, frame):
 
 def run(args):
     """Track the video of ``args``; returns the process exit status."""
-    from siamtrack.tracking.video_io import open_video
+    from siamtrack.utils.video_io import open_video
 
     if args.output_boxes and Path(args.output_boxes).suffix.lower() not in (".txt", ".csv", ".json"):
         raise UsageError(f"--output-boxes must end in .txt, .csv or .json, got {args.output_boxes}")
@@ -148,7 +148,7 @@ def _track(args, cfg, source):
     from siamtrack.tracking import SiamTracker, validate_box
     from siamtrack.utils.errors import first_line
     from siamtrack.tracking.outputs import BoxWriter, VideoWriter
-    from siamtrack.tracking.video_io import read_first_frame
+    from siamtrack.utils.video_io import read_first_frame
 
     first = read_first_frame(source)
     boxes = [validate_box(b, first.shape) for b in init_boxes(args, first)]

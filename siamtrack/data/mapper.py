@@ -1,4 +1,4 @@
-"""SiamPairMapper: a dataset dict (+ negative candidate) -> one training pair (spec §6.4-§6.7).
+"""SiamPairMapper: a dataset dict (+ negative candidate) -> one training pair (``docs/data.md``).
 
 Input: a *pair request* ``{"dataset_dict", "frame_range", "negative_dict", "seed"}`` as made by
 :class:`siamtrack.data.pairs.PairRequestDataset`, or a bare dataset dict (then FRAME_RANGE is 1,
@@ -12,11 +12,11 @@ Output (the contract with the model)::
 
 CHW, BGR, 0..255 before the colour jitter (which may leave values outside, unclipped).
 """
-import cv2
 import numpy as np
 import torch
 from detectron2.config import configurable
 
+from ..utils.frames import read_image
 from .augment import CropAugmentation, to_gray
 from .datasets.video import frame_locator, video_tracks
 from .pair_crop import BASE_SIZE, image_mean, pair_crop
@@ -24,14 +24,12 @@ from .pairs import positive_frames, random_frame
 
 
 def load_frame(dataset_dict, track_id, frame):
-    """Read one frame of a dataset dict as HxWx3 uint8 BGR (file or synthetic frame source)."""
+    """Read one frame of a dataset dict as HxWx3 uint8 BGR (file or synthetic frame source);
+    files are read by :func:`siamtrack.utils.frames.read_image` (a one-line ``FrameError``)."""
     kind, where, arg = frame_locator(dataset_dict, track_id, frame)
     if kind == "source":
         return where(arg)
-    image = cv2.imread(where, cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(f"cannot read image {where}")
-    return image
+    return read_image(where)
 
 
 class SiamPairMapper:

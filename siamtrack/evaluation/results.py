@@ -1,4 +1,4 @@
-"""Result files in pysot's layouts (spec §9.3), written atomically, and read back.
+"""Result files in pysot's layouts (``docs/evaluation.md``), written atomically, and read back.
 
 Layouts under ``<output>/<dataset>/<tracker>/``: ``ope`` → ``<seq>.txt`` (``x,y,w,h`` per line,
 shortest round-trip floats, first line the init box); ``got10k`` → ``<seq>/<seq>_001.txt`` and
@@ -7,15 +7,15 @@ shortest round-trip floats, first line the init box); ``got10k`` → ``<seq>/<se
 """
 import os
 import re
-import tempfile
-from typing import List, Optional, Sequence as Seq
+from typing import List, Optional
 
 import numpy as np
 
 from ..utils.errors import InputError
-from .textio import read_number_rows
+from ..utils.fileio import atomic_write
+from ..utils.textio import read_number_rows, read_numbers
 
-__all__ = ["ResultsError", "result_path", "atomic_write", "write_boxes", "write_vot_records",
+__all__ = ["ResultsError", "result_path", "write_boxes", "write_vot_records",
            "write_times", "read_boxes", "read_vot_records", "find_result_file",
            "load_tracker_results", "is_tracker_dir", "sequence_finished"]
 
@@ -35,20 +35,6 @@ def result_path(tracker_dir: str, sequence: str, layout: str = "ope", run: int =
     raise ValueError(f"unknown results layout {layout!r}")
 
 
-def atomic_write(path: str, lines: Seq[str]):
-    """Write ``lines`` to ``path`` via a temporary file and a rename (never a partial file)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp_", suffix=".txt")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def write_boxes(path: str, boxes):
     """Write ``x,y,w,h`` lines with full float precision."""
     atomic_write(path, [",".join(repr(float(v)) for v in box) for box in boxes])
@@ -65,23 +51,21 @@ def write_times(path: str, times):
     atomic_write(path, ["%.6f" % t for t in times])
 
 
-def _read_rows(path: str) -> List[List[float]]:
-    return read_number_rows(path, ResultsError, "result")
-
-
 def read_boxes(path: str) -> np.ndarray:
-    """N x 4 array of a box result file (comma, tab or space separated)."""
-    rows = _read_rows(path)
-    if not rows or any(len(r) != 4 for r in rows):
-        raise ResultsError(f"result file {path}: expected 4 numbers on every line")
-    return np.asarray(rows, dtype=np.float64)
+    """N x 4 array of a box result file, read by :func:`siamtrack.utils.textio.read_numbers`
+    (comma, tab or space separated; a blank inner line is a NaN row, scored as a miss)."""
+    return read_numbers(path, 4, "result", ResultsError)
 
 
 def read_vot_records(path: str) -> List[List[float]]:
-    """Per-frame records of a VOT restart result file."""
-    rows = _read_rows(path)
-    if not rows or any(len(r) not in (1, 4, 8) and len(r) % 2 for r in rows):
-        raise ResultsError(f"result file {path}: expected codes, boxes or polygons per line")
+    """Per-frame records of a VOT restart result file: a code (``1``, ``2``, ``0``), a box or
+    a polygon per line; a blank or odd-length line raises :class:`ResultsError`."""
+    rows = read_number_rows(path, ResultsError, "result")
+    if not rows:
+        raise ResultsError(f"result file {path} is empty")
+    for lineno, row in enumerate(rows, 1):
+        if len(row) not in (1, 4) and (len(row) < 6 or len(row) % 2):
+            raise ResultsError(f"result file {path}:{lineno}: expected a code, a box or a polygon")
     return rows
 
 

@@ -1,9 +1,10 @@
-"""Run a tracker over a benchmark (spec §9.1): OPE or the VOT restart protocol, with a
-progress bar, per-sequence result files written atomically, and resume.
+"""Run a tracker over a benchmark (``docs/evaluation.md``): OPE or the VOT restart protocol,
+with a progress bar, per-sequence result files written atomically, and resume.
 
 The tracker is any object with ``init(frame, (x, y, w, h))`` and ``track(frame) -> {"bbox":
-(x, y, w, h), "score": s}`` (``siamtrack.tracking.SiamTracker``); frames are BGR ``uint8`` as
-``cv2.imread`` returns them.
+(x, y, w, h), "score": s}`` (``siamtrack.tracking.SiamTracker``); frames are read by
+:func:`siamtrack.utils.frames.read_image` (BGR ``uint8`` as ``cv2.imread`` returns them), the
+reader of tracking and training too.
 """
 import logging
 import os
@@ -11,8 +12,10 @@ import time
 from typing import Dict, Optional
 
 import numpy as np
+from tqdm import tqdm
 
-from .benchmarks.base import Benchmark, BenchmarkError
+from ..utils.frames import read_image
+from .benchmarks.base import Benchmark
 from .init_box import init_box_from_region
 from .results import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
                       write_times, write_vot_records)
@@ -23,16 +26,7 @@ __all__ = ["run_ope", "run_benchmark", "tracker_results_dir"]
 logger = logging.getLogger(__name__)
 
 
-def _imread(path):
-    import cv2
-
-    img = cv2.imread(path)
-    if img is None:
-        raise BenchmarkError(f"cannot read frame {path}")
-    return img
-
-
-def run_ope(tracker, sequence, read_frame=_imread):
+def run_ope(tracker, sequence, read_frame=read_image):
     """One-pass run: init on frame 0 with the §9.1 init box (also its output), track the rest.
     Returns ``(boxes N x 4, seconds per frame)``."""
     boxes, times = [], []
@@ -56,7 +50,7 @@ def tracker_results_dir(output_dir: str, benchmark: Benchmark, tracker_name: str
 
 def run_benchmark(tracker, benchmark: Benchmark, output_dir: Optional[str] = None,
                   tracker_name: str = "tracker", resume: bool = True, progress: bool = True,
-                  read_frame=_imread) -> Dict[str, object]:
+                  read_frame=read_image) -> Dict[str, object]:
     """Run ``tracker`` on every sequence of ``benchmark`` in sorted order.
 
     With ``output_dir``, each finished sequence is written at once (atomically) under
@@ -64,8 +58,6 @@ def run_benchmark(tracker, benchmark: Benchmark, output_dir: Optional[str] = Non
     read back instead of re-run. Returns ``{sequence: N x 4 boxes}`` (OPE) or
     ``{sequence: [records]}`` (VOT, one run).
     """
-    from tqdm import tqdm
-
     benchmark.check_frames()
     tracker_dir = tracker_results_dir(output_dir, benchmark, tracker_name) if output_dir else None
     layout = benchmark.results_layout

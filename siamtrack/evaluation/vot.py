@@ -1,17 +1,19 @@
 """VOT short-term evaluation: region overlap, restart protocol, accuracy, robustness, EAO.
 
 ``region_overlap`` re-implements, in NumPy, the pixel rasterisation of the VOT toolkit's
-region code (non-legacy mode, spec §9.5), so overlaps — and therefore accuracy, failures and
-EAO — are those of the reference toolkit, not of exact polygon geometry.
+region code (non-legacy mode; ``docs/evaluation.md``), so overlaps — and therefore accuracy,
+failures and EAO — are those of the reference toolkit, not of exact polygon geometry.
 """
 import contextlib
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence as Seq, Tuple
 
 import numpy as np
 
+from ..utils.frames import read_image
 from .init_box import init_box_from_region
 
 __all__ = ["EAO_INTERVALS", "region_overlap", "overlap_trajectory", "rasterize_polygon",
@@ -130,19 +132,13 @@ def overlap_trajectory(records: Seq, gt: Seq, bounds=None) -> np.ndarray:
     return np.array([region_overlap(r, g, bounds) for r, g in zip(records, gt)], dtype=np.float64)
 
 
-def run_restart(tracker, frames: Seq, gt: np.ndarray, read_frame=None, skip: int = SKIP_FRAMES):
-    """Run ``tracker`` on one sequence with the VOT restart protocol (spec §9.1).
+def run_restart(tracker, frames: Seq, gt: np.ndarray, read_frame=read_image, skip: int = SKIP_FRAMES):
+    """Run ``tracker`` on one sequence with the VOT restart protocol (``docs/evaluation.md``).
 
     Records per frame: ``[1]`` (initialised), ``[2]`` (failure: overlap 0), ``[0]`` (skipped
     after a failure) or the predicted box rounded to 4 decimals as written to result files.
     Returns ``(records, seconds_per_frame)``.
     """
-    import time
-
-    if read_frame is None:
-        import cv2
-
-        read_frame = cv2.imread
     records, times, next_init = [], [], 0
     for i, path in enumerate(frames):
         if i < next_init:
@@ -150,8 +146,6 @@ def run_restart(tracker, frames: Seq, gt: np.ndarray, read_frame=None, skip: int
             times.append(0.0)
             continue
         img = read_frame(path)
-        if img is None:
-            raise OSError(f"cannot read frame {path}")
         start = time.perf_counter()
         if i == next_init:
             tracker.init(img, init_box_from_region(gt[i]))
@@ -185,8 +179,8 @@ def accuracy_overlaps(records: Seq, gt: Seq, bounds, burnin: int = BURNIN) -> np
 
 def expected_overlap_curve(sequences: Seq[Tuple[np.ndarray, List[int], np.ndarray]],
                            runs: int = 1, skip: int = SKIP_FRAMES) -> np.ndarray:
-    """Expected-overlap curve Φ (spec §9.7) from ``(overlaps, failures, tags)`` per run of
-    every sequence; overlaps NaN on codes, tags 0/1 per frame."""
+    """Expected-overlap curve Φ (``docs/evaluation.md``) from ``(overlaps, failures, tags)``
+    per run of every sequence; overlaps NaN on codes, tags 0/1 per frame."""
     max_len = max(len(o) for o, _, _ in sequences)
     rows, weights = [], []
     for overlaps, fails, tags in sequences:

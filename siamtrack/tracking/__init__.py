@@ -5,7 +5,7 @@ from .build import (
     prepare_model, resolve_device, tracker_class,
 )
 from ..utils.errors import InputError
-from .frames import FrameError, normalize_frame
+from ..utils.frames import FrameError, normalize_frame
 from .longterm import SiamRPNLTTracker
 from .timing import StageTimer
 from .tracker import SiamRPNTracker, SiamTracker, TrackerInputError, validate_box

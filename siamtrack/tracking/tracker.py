@@ -1,7 +1,7 @@
 """SiamTracker: pysot's SiamRPN tracker (SIAMRPN.md §8) for one or several targets.
 
 Frames are BGR ``uint8`` HxWx3 numpy arrays as OpenCV reads them (grey and BGRA frames are
-converted, see :func:`~siamtrack.tracking.frames.normalize_frame`); boxes are ``(x, y, w, h)``
+converted, see :func:`~siamtrack.utils.frames.normalize_frame`); boxes are ``(x, y, w, h)``
 in 0-based pixels. Several targets share one tracker: their search crops go through the
 network as one batch, and each target's boxes are those it would get tracked alone.
 """
@@ -16,7 +16,7 @@ from ..modeling.state import concat_states
 from . import decode
 from .crops import opencv_crops, torch_crops
 from ..utils.errors import InputError
-from .frames import normalize_frame
+from ..utils.frames import normalize_frame
 
 
 class TrackerInputError(InputError):

@@ -1,5 +1,12 @@
 """Bottom layer: helpers every other siamtrack package may use, and that import none of them.
 
+* :mod:`.errors` — :class:`InputError`, the root of user-facing errors, and ``first_line``;
+* :mod:`.textio` — the one reader of number, flag and name files;
+* :mod:`.natural_sort` — the one natural sort (every digit run compares as a number);
+* :mod:`.frames` — frame normalisation, image listing (natural order) and reading;
+* :mod:`.video_io` — frame sources: video file, image folder, camera;
+* :mod:`.fileio` — atomic writes that honour the umask.
+
 See ``docs/architecture.md`` for the layer order.
 """
 from .errors import InputError, first_line

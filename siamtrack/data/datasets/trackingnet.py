@@ -1,40 +1,20 @@
 """TrackingNet (https://tracking-net.org) training chunks as video dicts.
 
-Layout under the dataset root (``$DETECTRON2_DATASETS/TrackingNet``)::
-
-    TRAIN_0/frames/<sequence>/0.jpg 1.jpg ...       # frames, 0-based, no padding
-    TRAIN_0/anno/<sequence>.txt                     # x,y,w,h per frame
-    TRAIN_1/ ... TRAIN_11/                          # every chunk present is used
+Every ``TRAIN_<k>`` chunk present under the root is read by
+:func:`siamtrack.data.sequences.read_trackingnet` (the reader evaluation uses for ``TEST``;
+layout in ``datasets/README.md``). Videos are named ``<chunk>/<sequence>``.
 """
-import os
-import re
-
-from .video import DatasetLayoutError, read_box_file, require_dir, track_from_xywh
+from ..sequences.trackingnet import TRACKINGNET_FRAME_NAME, read_trackingnet, trackingnet_chunks
+from .video import sequence_video_dict
 
 
 def load_trackingnet(root, chunks=None):
     """Read the TrackingNet ``TRAIN_k`` chunks under ``root`` (default: all present) as video dicts."""
-    require_dir(root, "TrackingNet root")
-    if chunks is None:
-        chunks = sorted(
-            (d for d in os.listdir(root) if re.fullmatch(r"TRAIN_\d+", d)),
-            key=lambda d: int(d.split("_")[1]),
-        )
-        if not chunks:
-            raise DatasetLayoutError(f"TrackingNet root: folder {root} has no TRAIN_<k> chunk")
     videos = []
-    for chunk in chunks:
-        anno_dir = require_dir(os.path.join(root, chunk, "anno"), "TrackingNet chunk")
-        frames_dir = require_dir(os.path.join(root, chunk, "frames"), "TrackingNet chunk")
-        for anno in sorted(f for f in os.listdir(anno_dir) if f.endswith(".txt")):
-            seq = anno[:-4]
-            gt = read_box_file(os.path.join(anno_dir, anno))
-            track = track_from_xywh(gt)
-            if track is None:
-                continue
-            seq_dir = require_dir(os.path.join(frames_dir, seq), "TrackingNet frames of " + anno)
-            videos.append(
-                {"video": f"{chunk}/{seq}", "frame_format": os.path.join(seq_dir, "{frame:d}.jpg"),
-                 "tracks": {0: track}}
-            )
+    for chunk in chunks if chunks is not None else trackingnet_chunks(root):
+        for seq in read_trackingnet(root, chunk):
+            video = sequence_video_dict(seq, name=f"{chunk}/{seq.name}",
+                                        frame_format=TRACKINGNET_FRAME_NAME, first_frame=0)
+            if video is not None:
+                videos.append(video)
     return videos

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from ...utils.fileio import atomic_write
 from .video import DatasetLayoutError, require_dir
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,6 @@ def _write_cache(path, parsed):
     Every training process parses and writes the cache on first use; the rename means none of
     them can read another's half-written file, and an interrupted write leaves no cache.
     """
-    from siamtrack.evaluation.results import atomic_write
-
     try:
         atomic_write(path, [json.dumps(parsed)])
     except OSError:

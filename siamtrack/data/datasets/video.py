@@ -26,54 +26,10 @@ import os
 import numpy as np
 from detectron2.structures import BoxMode
 
-from ...utils.errors import InputError
+from ..sequences.base import DatasetLayoutError, require_dir, require_file
 
-
-class DatasetLayoutError(InputError, FileNotFoundError):
-    """A dataset folder is missing or incomplete; the message names the folder and what is missing."""
-
-
-def require_dir(path, what):
-    """Return ``path`` if it is a folder, else raise :class:`DatasetLayoutError` naming it."""
-    if not os.path.isdir(path):
-        raise DatasetLayoutError(f"{what}: folder {path} not found")
-    return path
-
-
-def require_file(path, what):
-    """Return ``path`` if it is a file, else raise :class:`DatasetLayoutError` naming it."""
-    if not os.path.isfile(path):
-        raise DatasetLayoutError(f"{what}: file {path} not found")
-    return path
-
-
-def read_box_file(path):
-    """Read an ``x,y,w,h`` per line box file (comma, tab or space separated) as float64 (N, 4).
-
-    Lines with 'NaN' or fewer than four numbers give a row of NaN (treated as absent).
-    """
-    rows = []
-    with open(path) as f:
-        for line in f:
-            parts = line.replace(",", " ").replace("\t", " ").split()
-            try:
-                values = [float(v) for v in parts[:4]]
-            except ValueError:
-                values = []
-            rows.append(values if len(values) == 4 else [np.nan] * 4)
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
-
-
-def read_flags(path, count):
-    """Read a 0/1 flag file (one per line or comma separated); all zeros if ``path`` is absent."""
-    if not os.path.isfile(path):
-        return np.zeros(count, dtype=bool)
-    with open(path) as f:
-        text = f.read().replace(",", " ").split()
-    flags = np.array([int(float(v)) for v in text], dtype=np.int64) != 0
-    if len(flags) < count:
-        flags = np.concatenate([flags, np.zeros(count - len(flags), dtype=bool)])
-    return flags[:count]
+__all__ = ["DatasetLayoutError", "require_dir", "require_file", "track_from_xywh",
+           "sequence_video_dict", "video_tracks", "frame_locator"]
 
 
 def track_from_xywh(xywh, frame_ids=None, absent=None):
@@ -94,6 +50,34 @@ def track_from_xywh(xywh, frame_ids=None, absent=None):
     if frames.dtype.kind in "iu":
         frames = frames.astype(np.int32)
     return {"frames": frames, "boxes": boxes.astype(np.float32)}
+
+
+def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0):
+    """The video dict of a single-target :class:`~siamtrack.data.sequences.VideoSequence`, or
+    None when no frame has a usable box (absent, NaN or non-positive boxes are dropped).
+
+    Box row *i* belongs to ``sequence.frames[i]``; more boxes than frames raise
+    :class:`DatasetLayoutError`. When every frame path is ``frame_format`` formatted with
+    ``frame=first_frame + i`` (the layout's own naming, e.g. GOT-10k's ``{frame:08d}.jpg``),
+    the dict stores that format and integer frame ids (compact for millions of frames);
+    otherwise the frame ids are the paths.
+    """
+    gt, frames = sequence.gt, sequence.frames
+    if len(gt) > len(frames):
+        raise DatasetLayoutError(f"sequence {sequence.name}: folder {sequence.folder} has "
+                                 f"{len(gt)} boxes but {len(frames)} frames")
+    ids = range(first_frame, first_frame + len(gt))
+    pattern = os.path.join(sequence.folder, frame_format) if frame_format else None
+    by_id = pattern is not None and all(f == pattern.format(frame=i) for f, i in zip(frames, ids))
+    track = track_from_xywh(gt, frame_ids=ids if by_id else frames[: len(gt)], absent=sequence.absent)
+    if track is None:
+        return None
+    video = {"video": name or sequence.name, "tracks": {0: track}}
+    if by_id:
+        video["frame_format"] = pattern
+    else:
+        track["frames"] = list(track["frames"])
+    return video
 
 
 def video_tracks(dataset_dict):

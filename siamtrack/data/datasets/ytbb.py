@@ -27,8 +27,8 @@ def load_pysot_crop511(crop_root, anno_file):
     """Read a pysot pre-cropped dataset (crop511 images + annotation json) as video dicts.
 
     The json maps ``video -> track -> frame -> [x1, y1, x2, y2]`` (or ``[w, h]``) of the box in
-    the original image; only its size matters (§6.5). Non-digit frame keys and empty boxes are
-    dropped, as pysot does.
+    the original image; only its size matters (see "Crops" in ``docs/data.md``). Non-digit
+    frame keys and empty boxes are dropped, as pysot does.
     """
     require_dir(crop_root, "pysot crop511 images")
     with open(require_file(anno_file, "pysot annotation json")) as f:

@@ -1,19 +1,18 @@
-"""Common data model of the tracking benchmarks: :class:`Sequence`, :class:`Benchmark` and
-the small text readers every loader shares."""
+"""Common data model of the tracking benchmarks: :class:`Sequence` and :class:`Benchmark`.
+
+Sequences come from the dataset-layout readers of :mod:`siamtrack.data.sequences` (the ones
+training uses), turned into benchmark sequences by :func:`benchmark_sequence`.
+"""
 import os
-import re
-from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
 
 import numpy as np
 
+from ...data.sequences import VOT_TAGS, VideoSequence
 from ...utils.errors import InputError
-from ..textio import SEPARATORS, read_number_rows
 
-__all__ = ["BenchmarkError", "Sequence", "Benchmark", "read_numbers", "read_flags",
-           "list_images"]
-
-_IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+__all__ = ["BenchmarkError", "Sequence", "Benchmark", "rect_to_vot_polygon", "benchmark_sequence"]
 
 
 class BenchmarkError(InputError):
@@ -21,48 +20,43 @@ class BenchmarkError(InputError):
 
 
 @dataclass
-class Sequence:
-    """One video of a benchmark.
+class Sequence(VideoSequence):
+    """One video of a benchmark: a :class:`~siamtrack.data.sequences.VideoSequence` (frames,
+    ``gt``, tags, attributes) plus ``visible``, the frames that are scored (LaSOT: not fully
+    occluded, not out of view); ``None`` means all of them.
 
-    ``gt`` is a float64 array, one row per annotated frame: 4 numbers ``x, y, w, h`` (0-based
-    pixels) or, for VOT, 8 numbers (polygon x1, y1, ..., x4, y4). Test splits without public
-    ground truth (GOT-10k test, TrackingNet test) have only the first row. ``attributes`` are
-    sequence-level tags (OTB, UAV, LaSOT); ``tags`` are per-frame 0/1 arrays (VOT).
-    ``visible`` (LaSOT) marks the frames that are scored; ``None`` means all of them.
+    ``gt`` holds 4 numbers ``x, y, w, h`` per annotated frame or, for VOT, 8 (polygon x1, y1,
+    ..., x4, y4). Test splits without public ground truth (GOT-10k test, TrackingNet test)
+    have only the first row.
     """
 
-    name: str
-    frames: List[str]
-    gt: np.ndarray
-    attributes: Tuple[str, ...] = ()
-    tags: Dict[str, np.ndarray] = field(default_factory=dict)
     visible: Optional[np.ndarray] = None
-    width: Optional[int] = None
-    height: Optional[int] = None
-    frame_reader: Optional[Callable] = None  # frame id -> BGR image, for generated videos
 
-    @property
-    def n_frames(self) -> int:
-        """Number of frames (the frame list, or the ground truth when frames are unknown)."""
-        return len(self.frames) if self.frames else len(self.gt)
 
-    @property
-    def init_region(self) -> np.ndarray:
-        """Ground truth of the first frame (4 or 8 numbers)."""
-        return self.gt[0]
+def rect_to_vot_polygon(gt: np.ndarray) -> np.ndarray:
+    """VOT's conversion of 4-number ground truth to polygons (``docs/evaluation.md``):
+    (x, y), (x, y+h-1), (x+w-1, y+h-1), (x+w-1, y)."""
+    x, y, w, h = gt[:, 0], gt[:, 1], gt[:, 2], gt[:, 3]
+    x2, y2 = x + w - 1, y + h - 1
+    return np.stack([x, y, x, y2, x2, y2, x2, y], axis=1)
 
-    def image_size(self) -> Tuple[int, int]:
-        """``(width, height)`` of the frames; reads the first frame when not annotated."""
-        if self.width is None or self.height is None:
-            if not self.frames:
-                raise BenchmarkError(f"sequence {self.name}: no frames to read the image size from")
-            import cv2
 
-            img = (self.frame_reader or cv2.imread)(self.frames[0])
-            if img is None:
-                raise BenchmarkError(f"sequence {self.name}: cannot read frame {self.frames[0]}")
-            self.height, self.width = img.shape[:2]
-        return self.width, self.height
+def benchmark_sequence(record: VideoSequence, protocol="ope", score_visible_only=False) -> Sequence:
+    """The benchmark :class:`Sequence` of a dataset sequence.
+
+    ``protocol="vot"``: ground truth as 8-number polygons and every VOT tag present (unset
+    where the dataset has none). ``score_visible_only``: frames flagged ``absent`` are not
+    scored (LaSOT, as pysot).
+    """
+    seq = Sequence(**record.fields_dict())
+    if score_visible_only and record.absent is not None:
+        seq.visible = ~np.asarray(record.absent, dtype=bool)
+    if protocol == "vot":
+        if seq.gt.shape[1] == 4:
+            seq.gt = rect_to_vot_polygon(seq.gt)
+        seq.tags = {t: np.asarray(record.tags.get(t, np.zeros(len(seq.gt))), dtype=bool)
+                    for t in VOT_TAGS}
+    return seq
 
 
 @dataclass
@@ -118,47 +112,3 @@ class Benchmark:
                 raise BenchmarkError(
                     f"{self.name}: sequence {seq.name} has {len(seq.frames)} frames but "
                     f"{len(seq.gt)} ground-truth rows")
-
-
-def read_numbers(path, columns=None, name="annotation") -> np.ndarray:
-    """Read a text file of numbers (comma, tab or space separated; ``NaN`` allowed) into a
-    float64 array with one row per non-empty line; ``columns`` (int or tuple) checks the width."""
-    rows = read_number_rows(path, BenchmarkError, name)
-    if not rows:
-        raise BenchmarkError(f"{name} file {path} is empty")
-    widths = {len(r) for r in rows}
-    allowed = (columns,) if isinstance(columns, int) else columns
-    if len(widths) != 1 or (allowed and widths.pop() not in allowed):
-        raise BenchmarkError(f"{name} file {path}: expected {' or '.join(map(str, allowed or ()))} "
-                             f"numbers per line, found {sorted({len(r) for r in rows})}")
-    return np.asarray(rows, dtype=np.float64)
-
-
-def read_flags(path, n: int) -> np.ndarray:
-    """Read a 0/1 flag file (one value per line, or comma-separated on one line) into a bool
-    array of length ``n``; a missing file or missing trailing entries mean 0."""
-    out = np.zeros(n, dtype=bool)
-    if not os.path.isfile(path):
-        return out
-    with open(path, "r") as f:
-        values = [v for v in SEPARATORS.split(f.read().strip()) if v]
-    try:
-        flags = np.asarray([float(v) for v in values[:n]]) > 0
-    except ValueError:
-        raise BenchmarkError(f"flag file {path} is not a list of 0/1 values")
-    out[: len(flags)] = flags
-    return out
-
-
-def _frame_key(name):
-    stem = os.path.splitext(name)[0]
-    digits = re.findall(r"\d+", stem)
-    return (int(digits[-1]) if digits else -1, name)
-
-
-def list_images(folder) -> List[str]:
-    """Image files of ``folder`` sorted by frame number (``1.jpg`` < ``10.jpg``); [] if none."""
-    if not os.path.isdir(folder):
-        return []
-    names = [n for n in os.listdir(folder) if n.lower().endswith(_IMAGE_EXTS)]
-    return [os.path.join(folder, n) for n in sorted(names, key=_frame_key)]

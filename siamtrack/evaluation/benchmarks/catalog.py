@@ -4,10 +4,11 @@ Names are lower-case (``otb100``, ``uav123``, ``lasot``, ``got10k_val``, ``got10
 ``nfs30``, ``trackingnet``, ``vot2016``, ``vot2018``, ``vot2019``, ...). Registration touches no
 file: the root (``$DETECTRON2_DATASETS/<folder>``) is resolved when the dataset is loaded.
 """
+import numpy as np
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-import numpy as np
-
+from ...data.build import dataset_dicts
+from ...data.datasets.video import frame_locator
 from .base import Benchmark, BenchmarkError, Sequence
 from .registry import BENCHMARKS, default_root, load_benchmark
 
@@ -39,9 +40,6 @@ def benchmark_from_catalog(name, max_sequences=0, cfg=None) -> Benchmark:
     """An OPE benchmark from a ``DatasetCatalog`` dataset of video dicts (siamtrack's video
     format, e.g. ``synthetic_videos_test``, sized by ``cfg`` when given): the first track of
     each video, boxes converted from ``x1, y1, x2, y2`` to ``x, y, w, h``."""
-    from siamtrack.data.build import dataset_dicts
-    from siamtrack.data.datasets.video import frame_locator
-
     if name not in DatasetCatalog.list():
         raise BenchmarkError(f"unknown benchmark or dataset {name!r}; known benchmarks: "
                              f"{', '.join(BENCHMARKS)}")

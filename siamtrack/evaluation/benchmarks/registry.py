@@ -5,15 +5,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Dict, Optional, Tuple
 
-from .base import Benchmark, BenchmarkError
-from .got10k import load_got10k_raw
-from .lasot import load_lasot_raw
-from .nfs import load_nfs_raw
-from .otb import load_otb_raw
-from .pysot_json import load_pysot_json
-from .trackingnet import load_trackingnet_raw
-from .uav import UAV_ATTRIBUTES, load_uav_raw
-from .vot import load_vot_raw
+from ...data.sequences import (UAV_ATTRIBUTES, DatasetLayoutError, read_got10k, read_lasot, read_nfs,
+                               read_otb, read_pysot_json, read_trackingnet, read_uav, read_vot)
+from ...data.sequences.lasot import LASOT_SPLIT_FILES
+from .base import Benchmark, BenchmarkError, benchmark_sequence
 
 __all__ = ["BenchmarkInfo", "BENCHMARKS", "canonical_name", "load_benchmark", "default_root"]
 
@@ -24,7 +19,7 @@ class BenchmarkInfo:
 
     name: str  # canonical name (also pysot's dataset name)
     aliases: Tuple[str, ...]
-    load_raw: Callable  # root -> [Sequence]
+    read: Callable  # root -> [VideoSequence], the dataset-layout reader of siamtrack.data.sequences
     json_name: str  # pysot's annotation file in the root, preferred when present
     folder: str  # default folder under $DETECTRON2_DATASETS
     protocol: str = "ope"
@@ -32,6 +27,7 @@ class BenchmarkInfo:
     has_full_gt: bool = True
     results_name: str = ""
     attribute_names: Tuple[str, ...] = ()
+    score_visible_only: bool = False  # frames flagged absent are not scored (LaSOT)
 
     @property
     def catalog_name(self) -> str:
@@ -39,25 +35,30 @@ class BenchmarkInfo:
         return re.sub(r"[^a-z0-9]+", "_", self.name.lower().replace("-10k", "10k"))
 
 
+def _read_lasot_test(root):
+    """LaSOT's 280 test sequences when ``testing_set.txt`` exists, else every sequence."""
+    return read_lasot(root, "test" if os.path.isfile(os.path.join(root, LASOT_SPLIT_FILES["test"])) else "all")
+
+
 _INFOS = (
-    BenchmarkInfo("OTB100", ("otb", "otb2015", "otb100"), load_otb_raw, "OTB100.json", "OTB100"),
-    BenchmarkInfo("UAV123", ("uav", "uav123"), partial(load_uav_raw, subset="UAV123"),
+    BenchmarkInfo("OTB100", ("otb", "otb2015", "otb100"), read_otb, "OTB100.json", "OTB100"),
+    BenchmarkInfo("UAV123", ("uav", "uav123"), partial(read_uav, subset="UAV123"),
                   "UAV123.json", "UAV123", attribute_names=UAV_ATTRIBUTES),
-    BenchmarkInfo("UAV20L", ("uav20l",), partial(load_uav_raw, subset="UAV20L"),
+    BenchmarkInfo("UAV20L", ("uav20l",), partial(read_uav, subset="UAV20L"),
                   "UAV20L.json", "UAV123", attribute_names=UAV_ATTRIBUTES),
-    BenchmarkInfo("LaSOT", ("lasot",), load_lasot_raw, "LaSOT.json", "LaSOT"),
-    BenchmarkInfo("GOT-10k-val", ("got10kval",), partial(load_got10k_raw, split="val"),
+    BenchmarkInfo("LaSOT", ("lasot",), _read_lasot_test, "LaSOT.json", "LaSOT", score_visible_only=True),
+    BenchmarkInfo("GOT-10k-val", ("got10kval",), partial(read_got10k, split="val"),
                   "GOT-10k-val.json", "GOT-10k", results_layout="got10k"),
-    BenchmarkInfo("GOT-10k-test", ("got10k", "got10ktest"), partial(load_got10k_raw, split="test"),
+    BenchmarkInfo("GOT-10k-test", ("got10k", "got10ktest"), partial(read_got10k, split="test"),
                   "GOT-10k.json", "GOT-10k", results_layout="got10k", has_full_gt=False,
                   results_name="GOT-10k"),
-    BenchmarkInfo("NFS30", ("nfs", "nfs30"), partial(load_nfs_raw, fps=30), "NFS30.json", "NFS30"),
-    BenchmarkInfo("NFS240", ("nfs240",), partial(load_nfs_raw, fps=240), "NFS240.json", "NFS240"),
-    BenchmarkInfo("TrackingNet", ("trackingnet", "tnet"), load_trackingnet_raw,
+    BenchmarkInfo("NFS30", ("nfs", "nfs30"), partial(read_nfs, fps=30), "NFS30.json", "NFS30"),
+    BenchmarkInfo("NFS240", ("nfs240",), partial(read_nfs, fps=240), "NFS240.json", "NFS240"),
+    BenchmarkInfo("TrackingNet", ("trackingnet", "tnet"), partial(read_trackingnet, split="TEST"),
                   "TrackingNet.json", "TrackingNet", has_full_gt=False),
 ) + tuple(
     BenchmarkInfo(f"VOT{year}", (f"vot{year}", f"vot{year % 100}") + (("vot",) if year == 2018 else ()),
-                  load_vot_raw, f"VOT{year}.json", f"VOT{year}", protocol="vot", results_layout="vot")
+                  read_vot, f"VOT{year}.json", f"VOT{year}", protocol="vot", results_layout="vot")
     for year in (2016, 2018, 2019)
 )
 
@@ -94,7 +95,8 @@ def load_benchmark(name: str, root: Optional[str] = None, max_sequences: int = 0
     """Load benchmark ``name`` from ``root`` (default :func:`default_root`).
 
     pysot's ``<NAME>.json`` in ``root`` is used when present, the dataset's own layout
-    otherwise. ``max_sequences`` > 0 keeps the first sequences in sorted order.
+    otherwise, both read by :mod:`siamtrack.data.sequences`. Sequences are sorted by name;
+    ``max_sequences`` > 0 keeps the first ones.
     ``need_frames`` checks that every frame list matches its ground truth (to run a tracker).
     Raises :class:`BenchmarkError` with a one-line message on a wrong or incomplete folder.
     """
@@ -103,10 +105,12 @@ def load_benchmark(name: str, root: Optional[str] = None, max_sequences: int = 0
     if not os.path.isdir(root):
         raise BenchmarkError(f"{info.name}: dataset folder {root} does not exist")
     json_path = os.path.join(root, info.json_name)
-    if os.path.isfile(json_path):
-        sequences = load_pysot_json(json_path, root, vot=info.protocol == "vot")
-    else:
-        sequences = info.load_raw(root)
+    try:
+        records = read_pysot_json(json_path, root) if os.path.isfile(json_path) else info.read(root)
+    except DatasetLayoutError as exc:
+        raise BenchmarkError(str(exc)) from None
+    sequences = sorted((benchmark_sequence(r, info.protocol, info.score_visible_only) for r in records),
+                       key=lambda s: s.name)
     if max_sequences and max_sequences > 0:
         sequences = sequences[:max_sequences]
     benchmark = Benchmark(name=info.name, root=root, sequences=sequences, protocol=info.protocol,

@@ -1,22 +1,18 @@
-"""Frame sources for ``tools/track_video.py``: a video file, a folder of images, or a camera."""
-import re
+"""Frame sources (``tools/track_video.py``, ``tools/benchmark_tracker.py``): a video file, a
+folder of images (the order and reader of :mod:`siamtrack.utils.frames`), or a camera."""
 from pathlib import Path
 
 import cv2
 
-from ..utils.errors import InputError
-from .frames import normalize_frame
+from .errors import InputError
+from .frames import FrameError, list_images, normalize_frame, read_image
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
+__all__ = ["VideoSourceError", "VideoFileSource", "CameraSource", "ImageFolderSource",
+           "open_video", "read_first_frame"]
 
 
 class VideoSourceError(InputError):
     """A video that cannot be opened or read; the message is one line meant for users."""
-
-
-def natural_key(name):
-    """Sort key putting ``img2`` before ``img10`` (digit runs compare as numbers)."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(name))]
 
 
 class _Source:
@@ -84,13 +80,12 @@ class CameraSource(VideoFileSource):
 
 
 class ImageFolderSource(_Source):
-    """Images of a folder in natural order, read as ``cv2.imread`` does (BGR, 3 channels)."""
+    """Images of a folder in natural order (:func:`~siamtrack.utils.frames.list_images`), read
+    as ``cv2.imread`` does (BGR, 3 channels)."""
 
     def __init__(self, folder):
         self.name = str(folder)
-        self.paths = sorted((p for p in Path(folder).iterdir()
-                             if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS),
-                            key=lambda p: natural_key(p.name))
+        self.paths = [Path(p) for p in list_images(folder)]
         self.frame_count = len(self.paths)
         self._next = 0
 
@@ -100,11 +95,13 @@ class ImageFolderSource(_Source):
         if self._next >= len(self.paths):
             return None
         path = self.paths[self._next]
-        frame = cv2.imread(str(path))
-        if frame is None:
-            raise VideoSourceError(f"cannot read frame {self._next} ({path}): not an image OpenCV can decode")
+        try:
+            frame = read_image(path)
+        except FrameError:
+            raise VideoSourceError(f"cannot read frame {self._next} ({path}): not an image OpenCV "
+                                   "can decode") from None
         self._next += 1
-        return normalize_frame(frame)
+        return frame
 
 
 def open_video(spec):

@@ -1,12 +1,16 @@
-"""UAV123 / UAV20L in their download layout: frames ``<root>/data_seq/UAV123/<video>/000001.jpg``,
-boxes ``<root>/anno/<UAV123|UAV20L>/<seq>.txt`` (``NaN`` rows where the target is absent),
-attributes ``<root>/anno/<UAV123|UAV20L>/att/<seq>.txt`` (12 flags)."""
+"""UAV123 / UAV20L in their download layout::
+
+    <root>/data_seq/UAV123/<video>/000001.jpg ...    # frames (UAV20L uses the same folders)
+    <root>/anno/<UAV123|UAV20L>/<seq>.txt            # x,y,w,h; NaN rows where the target is absent
+    <root>/anno/<UAV123|UAV20L>/att/<seq>.txt        # 12 attribute flags
+"""
 import os
 import re
 
-from .base import BenchmarkError, Sequence, list_images, read_flags, read_numbers
+from ...utils.frames import list_images
+from .base import DatasetLayoutError, VideoSequence, read_boxes_file, read_flag_file
 
-__all__ = ["UAV_ATTRIBUTES", "load_uav_raw"]
+__all__ = ["UAV_ATTRIBUTES", "read_uav"]
 
 UAV_ATTRIBUTES = ("Scale Variation", "Aspect Ratio Change", "Low Resolution", "Fast Motion",
                   "Full Occlusion", "Partial Occlusion", "Out-of-View", "Background Clutter",
@@ -27,26 +31,27 @@ _UAV_START_FRAME = {
 _PART = re.compile(r"^(.+)_(\d+)$")
 
 
-def load_uav_raw(root, subset="UAV123"):
-    """Sequences of a UAV123 (``subset="UAV123"``) or UAV20L download folder."""
+def read_uav(root, subset="UAV123"):
+    """The sequences of a UAV123 (``subset="UAV123"``) or UAV20L download folder, sorted."""
     anno_dir = os.path.join(root, "anno", subset)
     frames_dir = os.path.join(root, "data_seq", "UAV123")
     if not os.path.isdir(anno_dir):
-        raise BenchmarkError(f"{root} is not a {subset} folder: missing anno/{subset}/ "
-                             f"(or pysot's {subset}.json)")
+        raise DatasetLayoutError(f"{root} is not a {subset} folder: missing anno/{subset}/ "
+                                 f"(or pysot's {subset}.json)")
     names = sorted(n[:-4] for n in os.listdir(anno_dir) if n.endswith(".txt"))
     if not names:
-        raise BenchmarkError(f"no annotation files in {anno_dir}")
+        raise DatasetLayoutError(f"no annotation files in {anno_dir}")
     sequences = []
     for name in names:
-        gt = read_numbers(os.path.join(anno_dir, name + ".txt"), 4, "ground-truth")
+        gt = read_boxes_file(os.path.join(anno_dir, name + ".txt"))
         folder, start = name, 1
         part = _PART.match(name)
         if not os.path.isdir(os.path.join(frames_dir, name)) and part:
             folder, start = part.group(1), _UAV_START_FRAME.get(name, 1)
         images = list_images(os.path.join(frames_dir, folder))
-        frames = images[start - 1:start - 1 + len(gt)]
-        flags = read_flags(os.path.join(anno_dir, "att", name + ".txt"), len(UAV_ATTRIBUTES))
-        attrs = tuple(a for a, on in zip(UAV_ATTRIBUTES, flags) if on)
-        sequences.append(Sequence(name=name, frames=frames, gt=gt, attributes=attrs))
+        flags = read_flag_file(os.path.join(anno_dir, "att", name + ".txt"), len(UAV_ATTRIBUTES))
+        sequences.append(VideoSequence(
+            name=name, frames=images[start - 1:start - 1 + len(gt)], gt=gt,
+            attributes=tuple(a for a, on in zip(UAV_ATTRIBUTES, flags) if on),
+            folder=os.path.join(frames_dir, folder)))
     return sequences

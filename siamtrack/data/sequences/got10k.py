@@ -1,0 +1,60 @@
+"""GOT-10k (http://got-10k.aitestunion.com) in its download layout, any split::
+
+    <root>/<split>/list.txt                          # sequence names (optional)
+    <root>/<split>/<seq>/00000001.jpg ...            # frames, 1-based, 8 digits
+    <root>/<split>/<seq>/groundtruth.txt             # x,y,w,h per frame (test: first box only)
+    <root>/<split>/<seq>/absence.label               # 1 = target absent (optional)
+    <root>/<split>/<seq>/cover.label                 # visible share 0..8 (optional)
+"""
+import os
+
+import numpy as np
+
+from ...utils.frames import list_images
+from ...utils.textio import read_numbers
+from .base import (DatasetLayoutError, VideoSequence, listed_sequences, read_boxes_file,
+                   read_flag_file, require_file)
+
+__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k"]
+
+GOT10K_FRAME_NAME = "{frame:08d}.jpg"  # frame k (1-based) of a sequence folder
+
+
+def got10k_split_dir(root, split):
+    """``<root>/<split>``, or ``root`` itself when it is a split folder (holds ``list.txt``)."""
+    split_dir = os.path.join(root, split)
+    if os.path.isdir(split_dir):
+        return split_dir
+    if os.path.isfile(os.path.join(root, "list.txt")):
+        return root
+    raise DatasetLayoutError(f"GOT-10k {split} split: folder {split_dir} not found")
+
+
+def _frame_values(path, count):
+    """Per-frame numbers of a ``.label`` file (one per line), 0 past its end; None if absent."""
+    if not os.path.isfile(path):
+        return None
+    values = read_numbers(path, 1, "GOT-10k label", DatasetLayoutError)[:, 0]
+    out = np.zeros(count)
+    out[: min(count, len(values))] = values[:count]
+    return out
+
+
+def read_got10k(root, split="train"):
+    """The sequences of GOT-10k ``split`` under ``root``, in ``list.txt`` order (without it:
+    every sub-folder holding a ``groundtruth.txt``, sorted)."""
+    split_dir = got10k_split_dir(root, split)
+    sequences = []
+    for name in listed_sequences(split_dir, f"GOT-10k {split} split"):
+        seq_dir = os.path.join(split_dir, name)
+        gt = read_boxes_file(require_file(os.path.join(seq_dir, "groundtruth.txt"),
+                                          f"GOT-10k {split} sequence"))
+        frames = list_images(seq_dir)
+        seq = VideoSequence(name=name, frames=frames, gt=gt, folder=seq_dir,
+                            absent=read_flag_file(os.path.join(seq_dir, "absence.label"), len(gt)))
+        for tag in ("absence", "cover"):
+            values = _frame_values(os.path.join(seq_dir, tag + ".label"), len(frames) or len(gt))
+            if values is not None:
+                seq.tags[tag] = values
+        sequences.append(seq)
+    return sequences
