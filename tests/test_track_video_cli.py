@@ -195,3 +195,17 @@ def test_benchmark_tool_bad_input_exits_2_with_one_line(capsys, tmp_path):
         err = capsys.readouterr().err.strip().splitlines()
         assert status == 2, args
         assert len(err) == 1 and err[0].startswith("siamtrack-benchmark: error: "), (args, err)
+
+
+@pytest.mark.parametrize("case", ["directory", "parent_is_a_file"])
+def test_unwritable_output_boxes_exit_2_with_one_line(tool, capsys, tmp_path, folder, case):
+    if case == "directory":
+        out = tmp_path / "boxes.txt"
+        out.mkdir()
+    else:
+        (tmp_path / "plain").write_text("a file\n")
+        out = tmp_path / "plain" / "boxes.txt"
+    status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX,
+                              "--output-boxes", out)
+    assert_one_line_error(status, err)
+    assert "cannot write" in err and "boxes.txt" in err
