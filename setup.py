@@ -22,7 +22,9 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.8",
-    packages=find_packages(include=["siamtrack", "siamtrack.*"]),
+    # siamtrack_cli holds the commands; it sits beside siamtrack so that `--help` and argument
+    # errors answer before `import siamtrack` (which imports torch and detectron2).
+    packages=find_packages(include=["siamtrack", "siamtrack.*", "siamtrack_cli", "siamtrack_cli.*"]),
     # detectron2 is not on PyPI under its own name: `make setup` (tools/install_detectron2.py)
     # installs it, and `import siamtrack` explains how when it is missing.
     install_requires=[
@@ -36,6 +38,16 @@ setup(
         "matplotlib",
     ],
     extras_require={"test": ["pytest>=7"]},
+    entry_points={
+        "console_scripts": [
+            "siamtrack-track = siamtrack_cli.track:main",
+            "siamtrack-train = siamtrack_cli.train:main",
+            "siamtrack-eval = siamtrack_cli.eval:main",
+            "siamtrack-convert = siamtrack_cli.convert:main",
+            "siamtrack-benchmark = siamtrack_cli.benchmark:main",
+            "siamtrack-export = siamtrack_cli.export:main",
+        ],
+    },
     classifiers=[
         "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",

@@ -1,5 +1,4 @@
 """pysot checkpoint conversion: every released key layout, containers, strictness, the CLI."""
-import importlib.util
 from collections import OrderedDict
 
 import pytest
@@ -7,12 +6,9 @@ import torch
 
 from conftest import REPO_ROOT
 from siamtrack.checkpoint.pysot import (
-    ConversionError, convert_pysot_checkpoint, detect_experiment, rename_alexnet_layout,
+    ConversionError, convert_pysot_checkpoint, detect_experiment, rename_alexnet_layout, save_checkpoint,
 )
-
-spec = importlib.util.spec_from_file_location("convert_pysot_weights", REPO_ROOT / "tools" / "convert_pysot_weights.py")
-convert_tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(convert_tool)
+from siamtrack_cli import convert as convert_tool
 
 LISTINGS = {
     "siamrpn_r50_l234_dwxcorr": "siamrpn_r50_l234_dwxcorr.txt",
@@ -120,6 +116,8 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
 
     garbage = tmp_path / "garbage.pth"
     garbage.write_text("not a checkpoint")
+    text = tmp_path / "text.pth"
+    text.write_text("e = 1\n")  # torch.load: KeyError: 101 (the byte 'e' as a pickle opcode)
     broken = tmp_path / "broken.pth"
     torch.save(OrderedDict((k, v) for k, v in listings["siamrpn_alex_dwxcorr"].items() if "head.3" not in k), broken)
     unbuildable = tmp_path / "unbuildable.yaml"
@@ -128,8 +126,28 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
                  [str(broken), str(tmp_path / "o.pth")],
                  [str(good), str(tmp_path / "o.pth"), "--config-file", str(tmp_path / "none.yaml")],
                  [str(good), str(tmp_path / "o.pth"), "--config-file", str(unbuildable)],
-                 [str(good), str(tmp_path / "missing" / "o.pth")]):
+                 [str(good), str(tmp_path / "missing" / "o.pth")], [str(text), str(tmp_path / "o.pth")],
+                 [str(good), str(tmp_path)]):  # onto an existing directory
         assert convert_tool.main(args) == 2
         err = capsys.readouterr().err.strip()
-        assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+        assert err.startswith("siamtrack-convert: error: ") and "\n" not in err and "Traceback" not in err, err
     assert not (tmp_path / "o.pth").exists()
+
+
+def test_save_checkpoint_is_atomic_and_reports_one_line(tmp_path):
+    with pytest.raises(ConversionError, match="is a directory"):
+        save_checkpoint({"model": {}}, tmp_path)
+    with pytest.raises(ConversionError, match="cannot write"):
+        save_checkpoint({"model": {}}, "/proc/o.pth")  # no file can be created there, even as root
+    target = tmp_path / "w.pth"
+    target.write_bytes(b"old")
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise KeyboardInterrupt  # stopped in the middle of torch.save
+
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({"model": Unpicklable()}, target)
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["w.pth"]
+    save_checkpoint({"model": {"w": torch.ones(2)}}, target)
+    assert torch.equal(torch.load(target, weights_only=True)["model"]["w"], torch.ones(2))

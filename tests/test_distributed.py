@@ -83,10 +83,12 @@ def test_launch_single_process_runs_in_process():
     assert calls == ["ran"]
 
 
-def test_bridge_only_where_detectron2_lacks_cpu_launch():
-    import detectron2
+def test_auto_dist_url_port_is_free():
+    import socket
 
-    from siamtrack.engine.launch import detectron2_launch_supports_cpu
+    from siamtrack.engine.launch import free_local_port
 
-    if detectron2.__version__.startswith("0.6"):
-        assert not detectron2_launch_supports_cpu()  # v0.6: asserts CUDA, always NCCL
+    port = free_local_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", port))  # raises if the port were taken
+    assert 0 < port < 65536

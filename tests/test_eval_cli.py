@@ -1,6 +1,5 @@
-"""tools/eval_tracker.py: scoring mode against the reference fixture, bad input, plots, and
-the runner's resume / result layouts with a fake tracker."""
-import importlib.util
+"""siamtrack-eval (tools/eval_tracker.py): scoring mode against the reference fixture, bad input,
+plots, and the runner's resume / result layouts with a fake tracker."""
 import json
 import os
 import subprocess
@@ -12,16 +11,14 @@ import numpy as np
 import pytest
 
 from siamtrack.evaluation import ResultsError, load_benchmark, run_benchmark
+from siamtrack_cli import eval as eval_cli
 
 REPO = Path(__file__).resolve().parents[1]
 TOOL = REPO / "tools" / "eval_tracker.py"
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location("eval_tracker", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return eval_cli
 
 
 def test_output_json_reproduces_fixture(reference_dir, tmp_path, capsys):
@@ -103,13 +100,12 @@ def test_resume_skips_finished_sequences(tmp_path):
 
 
 def test_cli_run_mode_with_fake_tracker(tmp_path, monkeypatch, capsys):
-    import siamtrack.tracking
+    import siamtrack.evaluation.benchmark_job
 
     make_otb(tmp_path / "otb", names=("A",))
     cfg_file = tmp_path / "cfg.yaml"
     cfg_file.write_text("TRACK:\n  LR: 0.3\n")
-    monkeypatch.setattr(siamtrack.tracking.SiamTracker, "from_config",
-                        classmethod(lambda cls, cfg: FakeTracker()), raising=False)
+    monkeypatch.setattr(siamtrack.evaluation.benchmark_job, "build_tracker", lambda cfg: FakeTracker())
     rc = load_tool().main(["--config-file", str(cfg_file), "--dataset", "OTB100", "--dataset-root",
                            str(tmp_path / "otb"), "--output", str(tmp_path / "out"), "--no-progress",
                            "--tracker-name", "fake", "MODEL.DEVICE", "cpu"])
@@ -178,5 +174,5 @@ def test_cli_bad_overrides_exit_2(tmp_path, capsys, opts, expected):
     cfg_file.write_text("TRACK:\n  LR: 0.3\n")
     rc = load_tool().main(["--config-file", str(cfg_file), "--dataset", "OTB100", "--dataset-root",
                            str(tmp_path / "otb"), "--no-progress", *opts])
-    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("eval_tracker.py")]
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("siamtrack-eval")]
     assert rc == 2 and len(err) == 1 and expected in err[0]

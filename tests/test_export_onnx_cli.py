@@ -50,13 +50,14 @@ def test_exports_a_config(tool, capsys, tmp_path):
 def test_bad_input_is_one_line_with_status_2(tool, capsys, tmp_path, args, message):
     status, out, err = run_tool(tool, capsys, "--output", tmp_path / "out", *args)
     lines = err.strip().splitlines()
-    assert status == 2 and lines[-1].startswith("export_onnx.py: error: ") and message in lines[-1]
+    assert status == 2 and lines[-1].startswith("siamtrack-export: error: ") and message in lines[-1]
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
 def test_missing_extra_and_bad_arguments_from_a_shell(tmp_path):
     """As users run it: the missing extra is one line naming it; argparse refuses a bad layout."""
-    script = f"import runpy, sys; sys.modules['onnx'] = None; runpy.run_path({str(TOOL)!r}, run_name='__main__')"
+    script = (f"import runpy, sys; sys.modules['onnx'] = None; sys.argv[0] = {str(TOOL)!r}; "
+              f"runpy.run_path({str(TOOL)!r}, run_name='__main__')")
     result = subprocess.run([sys.executable, "-c", script, "--config-file", TINY, "--output", str(tmp_path / "x")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr

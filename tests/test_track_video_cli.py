@@ -1,5 +1,5 @@
-"""tools/track_video.py: bad input (exit 2, one line, no traceback), odd frames, outputs, partial files."""
-import importlib.util
+"""siamtrack-track (tools/track_video.py): bad input (exit 2, one line, no traceback), odd frames,
+outputs, partial files; siamtrack-benchmark's bad input."""
 import json
 import logging
 import os
@@ -15,6 +15,8 @@ from detectron2.config import get_cfg
 from detectron2.modeling import build_model
 
 from siamtrack import add_siamtrack_config
+from siamtrack_cli import benchmark, track
+from siamtrack_cli.common import INTERRUPTED
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOL = REPO_ROOT / "tools" / "track_video.py"
@@ -22,16 +24,9 @@ ALEX = str(REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml")
 BOX = "40,30,50,40"
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location("track_video", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def tool():
-    return load_tool()
+    return track
 
 
 def synthetic_frames(count, size=(120, 160), seed=0):
@@ -175,7 +170,7 @@ def test_interrupt_keeps_partial_output(tool, capsys, tmp_path, folder, monkeypa
     out = tmp_path / "boxes.json"
     status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX,
                               "--output-boxes", out)
-    assert status == tool.INTERRUPTED and "interrupted after 3 frames" in err
+    assert status == INTERRUPTED and "interrupted after 3 frames" in err
     assert not out.exists()
     lines = (tmp_path / "boxes.json.partial").read_text().splitlines()
     assert len(lines) == 4 and json.loads(lines[3].lstrip(","))["frame"] == 2
@@ -191,16 +186,26 @@ def test_subprocess_exit_status(tmp_path):
 
 
 def test_benchmark_tool_bad_input_exits_2_with_one_line(capsys, tmp_path):
-    spec = importlib.util.spec_from_file_location("benchmark_tracker", REPO_ROOT / "tools" / "benchmark_tracker.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
     empty = tmp_path / "empty"
     empty.mkdir()
     for args in (["--targets", "0"], ["--config-file", str(tmp_path / "none.yaml")],
                  ["--video", str(tmp_path / "absent.mp4")], ["--video", str(empty)],  # an empty video looped forever
                  ["MODEL.NO_SUCH_KEY", "1"]):
-        with pytest.raises(SystemExit) as exit_info:
-            bench.main(["--config-file", ALEX, "--device", "cpu", "--frames", "1", "--warmup", "0", *args])
-        assert exit_info.value.code == 2, args
+        status = benchmark.main(["--config-file", ALEX, "--device", "cpu", "--frames", "1", "--warmup", "0", *args])
         err = capsys.readouterr().err.strip().splitlines()
-        assert err[-1].startswith("benchmark_tracker.py: error: ") and "Traceback" not in "\n".join(err), args
+        assert status == 2, args
+        assert len(err) == 1 and err[0].startswith("siamtrack-benchmark: error: "), (args, err)
+
+
+@pytest.mark.parametrize("case", ["directory", "parent_is_a_file"])
+def test_unwritable_output_boxes_exit_2_with_one_line(tool, capsys, tmp_path, folder, case):
+    if case == "directory":
+        out = tmp_path / "boxes.txt"
+        out.mkdir()
+    else:
+        (tmp_path / "plain").write_text("a file\n")
+        out = tmp_path / "plain" / "boxes.txt"
+    status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX,
+                              "--output-boxes", out)
+    assert_one_line_error(status, err)
+    assert "cannot write" in err and "boxes.txt" in err

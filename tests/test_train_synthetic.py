@@ -67,6 +67,9 @@ def test_loss_falls(trained):
 def test_resume_continues_from_last_iteration(trained):
     out, log1, log2, first_checkpoint = trained
     assert first_checkpoint["iteration"] == STOP - 1
+    # the optimizer's momentum is saved with the step loop's state, so a resume continues it
+    momentum = first_checkpoint["trainer"]["_trainer"]["optimizer"]["state"]
+    assert momentum and all("momentum_buffer" in s for s in momentum.values())
     assert "Starting training from iteration 0" in log1
     assert f"Starting training from iteration {STOP}" in log2
     iters = [m["iteration"] for m in _metrics(out) if "total_loss" in m]

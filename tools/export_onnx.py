@@ -1,65 +1,8 @@
 #!/usr/bin/env python
-"""Export a SiamRPN / SiamRPN++ model to ONNX (checked against PyTorch before it is kept).
-
-    python tools/export_onnx.py --config-file configs/pysot/siamrpn_r50_l234_dwxcorr.yaml \\
-        --output exported/r50 [--layout siamtrack|opencv] [--opset 17] MODEL.WEIGHTS model.pth
-
-Layout ``siamtrack`` (default) writes ``template.onnx`` and ``track.onnx`` (dynamic batch) and
-``opencv`` the three nets of OpenCV's SiamRPN++ sample; both add ``model.json`` (docs/deploy.md).
-Needs the ``onnx`` extra. Bad input: one line on stderr, exit status 2.
-"""
-import argparse
+"""Export a model to ONNX: ``siamtrack-export`` (siamtrack_cli/export.py)."""
 import sys
-import warnings
-from pathlib import Path
 
-warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*deprecated")  # not actionable for users
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-PROG = "export_onnx.py"
-LAYOUTS = ("siamtrack", "opencv")  # siamtrack.export.LAYOUTS (not imported before parsing)
-
-
-def build_parser():
-    """The argument parser (detectron2 style: ``--config-file`` and trailing ``opts``)."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config-file", required=True, metavar="FILE", help="siamtrack config of the model")
-    parser.add_argument("--output", required=True, metavar="DIR", help="folder to create for the export")
-    parser.add_argument("--layout", choices=LAYOUTS, default="siamtrack", help="graph layout (default: siamtrack)")
-    parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing export folder")
-    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER,
-                        help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth")
-    return parser
-
-
-def run(args):
-    """Export as ``args`` say; returns the exit status."""
-    from siamtrack.config import load_config
-    from siamtrack.export import export_onnx
-
-    cfg = load_config(args.config_file, args.opts)
-    manifest = export_onnx(cfg, args.output, layout=args.layout, opset=args.opset, overwrite=args.overwrite)
-    worst = max(manifest["check"]["max_relative_difference"].values())
-    files = ", ".join(graph["file"] for graph in manifest["graphs"].values())
-    print(f"wrote {args.output}: {files}, model.json (checked with {manifest['check']['runtime']}: "
-          f"max relative difference {worst:.2g})")
-    return 0
-
-
-def main(argv=None):
-    """Command-line entry point; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    from siamtrack.utils.errors import InputError
-
-    try:
-        return run(args)
-    except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-
+from siamtrack_cli.export import main
 
 if __name__ == "__main__":
     sys.exit(main())

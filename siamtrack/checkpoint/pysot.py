@@ -3,26 +3,31 @@
 siamtrack's modules use pysot's parameter names, so conversion is: unwrap the container, strip
 a DataParallel ``module.`` prefix, rename AlexNet's legacy/layered backbone names when the
 target layout differs, and check strictly that every tensor has a home of the right shape
-(SIAMRPN.md §1). The output ``{"model": state_dict, "__author__": "pysot",
+(docs/model.md). The output ``{"model": state_dict, "__author__": "pysot",
 "matching_heuristics": False}`` holds plain tensors only, so detectron2's
 ``DetectionCheckpointer`` (``MODEL.WEIGHTS``) loads it under ``torch.load(weights_only=True)``.
 """
-import pickle
+import os
 import re
 from collections import OrderedDict
 from pathlib import Path
 
 import torch
+from detectron2.config import get_cfg
 
+from ..config import add_siamtrack_config
+from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
+from ..modeling.meta_arch import SiamRPN
 from ..utils.errors import InputError, first_line
+from .loading import mismatch_report
 
 __all__ = [
     "ConversionError", "load_pysot_file", "unwrap_state_dict", "detect_experiment",
     "rename_alexnet_layout", "convert_state_dict", "convert_pysot_checkpoint", "experiment_config_path",
+    "convert_pysot_file", "save_checkpoint",
 ]
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "pysot"
-_SHOW = 5  # how many offending keys an error message lists
 
 
 class ConversionError(InputError):
@@ -35,7 +40,7 @@ def load_pysot_file(path):
         return torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise ConversionError(f"{path}: no such file") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 -- torch.load fails on foreign bytes in many ways (KeyError: 101 ...)
         raise ConversionError(f"{path}: not a readable PyTorch checkpoint ({first_line(exc)})") from None
 
 
@@ -103,8 +108,6 @@ def rename_alexnet_layout(state_dict, layout, prefix="backbone."):
     Only keys starting with ``prefix`` (``"backbone."`` in a model, ``""`` in a backbone-only file)
     are renamed; the others pass through.
     """
-    from ..modeling.backbone import LEGACY_TO_LAYERED
-
     if layout == "layered":
         mapping = {f"{prefix}features.{i}.": f"{prefix}{name}." for i, name in LEGACY_TO_LAYERED.items()}
         pattern = re.compile("^" + re.escape(prefix) + r"features\.\d+\.")
@@ -120,10 +123,6 @@ def rename_alexnet_layout(state_dict, layout, prefix="backbone."):
     return out
 
 
-def _listing(keys):
-    return ", ".join(keys[:_SHOW]) + (", ..." if len(keys) > _SHOW else "")
-
-
 def convert_state_dict(state_dict, model):
     """Strictly map ``state_dict`` (pysot names) onto ``model``'s ``state_dict`` keys.
 
@@ -131,24 +130,12 @@ def convert_state_dict(state_dict, model):
     model). Raises :class:`ConversionError` listing missing, unexpected and mis-shaped keys.
     Returns an ordered dict of contiguous tensors in the model's key order and dtypes.
     """
-    from ..modeling.backbone import SiamAlexNet
-
     if isinstance(getattr(model, "backbone", None), SiamAlexNet):
         state_dict = rename_alexnet_layout(state_dict, model.backbone.layout)
     expected = model.state_dict()
-    ignored = lambda k: k.endswith("num_batches_tracked")  # noqa: E731
-    missing = [k for k in expected if k not in state_dict and not ignored(k)]
-    unexpected = [k for k in state_dict if k not in expected and not ignored(k)]
-    misshaped = [
-        f"{k} {list(state_dict[k].shape)} vs model {list(expected[k].shape)}"
-        for k in expected if k in state_dict and tuple(state_dict[k].shape) != tuple(expected[k].shape)
-    ]
-    problems = []
-    for what, keys in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
-        if keys:
-            problems.append(f"{len(keys)} {what} ({_listing(keys)})")
-    if problems:
-        raise ConversionError("checkpoint does not match the model: " + "; ".join(problems))
+    report = mismatch_report(state_dict, expected)
+    if report:
+        raise ConversionError("checkpoint does not match the model: " + report)
     out = OrderedDict()
     for key, ref in expected.items():
         value = state_dict[key] if key in state_dict else ref
@@ -157,8 +144,6 @@ def convert_state_dict(state_dict, model):
 
 
 def _build_model(cfg, config_file):
-    from ..modeling.meta_arch import SiamRPN
-
     try:
         return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
     except (ValueError, KeyError, AssertionError, TypeError) as exc:  # bad names / sizes in the config
@@ -166,10 +151,6 @@ def _build_model(cfg, config_file):
 
 
 def _load_cfg(config_file):
-    from detectron2.config import get_cfg
-
-    from ..config import add_siamtrack_config
-
     cfg = get_cfg()
     add_siamtrack_config(cfg)
     try:
@@ -202,3 +183,39 @@ def convert_pysot_checkpoint(obj, config_file=None):
     checkpoint = {"model": convert_state_dict(state_dict, model), "__author__": "pysot",
                   "matching_heuristics": False}
     return checkpoint, experiment
+
+
+def save_checkpoint(checkpoint, path):
+    """``torch.save`` ``checkpoint`` to ``path`` atomically: a finished file or none at all.
+
+    Written under a temporary name beside ``path`` (opened like any new file, so its mode
+    honours the umask) and renamed. Raises :class:`ConversionError` with one line when ``path``
+    cannot be written (missing or read-only folder, a directory of that name, a full disk).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ConversionError(f"{path}: is a directory")
+    if not path.parent.is_dir():
+        raise ConversionError(f"{path}: the output folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            torch.save(checkpoint, f)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, (OSError, RuntimeError)):  # torch reports write failures as RuntimeError
+            raise ConversionError(f"{path}: cannot write ({first_line(exc)})") from None
+        raise
+
+
+def convert_pysot_file(input_path, output_path, config_file=None):
+    """Convert the pysot checkpoint file ``input_path`` and save it to ``output_path``.
+
+    Returns ``(num_tensors, config_path)``: the number of converted tensors and the config
+    to use with them (``config_file`` itself, or the detected experiment's config).
+    """
+    checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file)
+    save_checkpoint(checkpoint, output_path)
+    config_path = Path(config_file) if experiment is None else experiment_config_path(experiment)
+    return len(checkpoint["model"]), config_path.resolve()

@@ -1,9 +1,13 @@
 """Training engine: pysot's SiamRPN++ recipe on detectron2's DefaultTrainer.
 
-* :class:`SiamTrainer` -- the trainer (``tools/train_net.py``);
+* :class:`SiamTrainer` -- the trainer (``siamtrack-train`` / ``tools/train_net.py``);
+* :class:`SiamTrainLoop` -- pysot's step (loss guard, summed gradients, clipping, AMP);
 * :mod:`.schedule` -- LR table (warm-up + log decay), param groups, SGD, ``MAX_ITER``;
 * :mod:`.hooks` -- backbone freezing/unfreezing, per-group LR logging;
-* :func:`launch` -- detectron2's ``launch``, also multi-process on CPU (GLOO).
+* :func:`launch` -- detectron2's ``launch``, also multi-process on CPU (GLOO);
+* :mod:`.train_job` -- the ``train`` command's work: check the config, set up, launch;
+* :mod:`.quickstart` -- train a small tracker on synthetic data and show that it learned;
+* :mod:`.detectron2_compat` -- the only use of detectron2 internals, checked on use.
 """
 from .hooks import BackboneUnfreezeHook, SiamLRScheduler, apply_bn_modes, set_backbone_trainable
 from .launch import launch
@@ -16,13 +20,15 @@ from .schedule import (
     finalize_solver_config,
     pysot_lr_table,
 )
-from .trainer import SiamTrainer, SiamTrainLoop, create_ddp_model, ddp_device_ids
+from .train_loop import SiamTrainLoop
+from .trainer import SiamTrainer, create_ddp_model, ddp_device_ids, unwrap_model
 
 __all__ = [
     "SiamTrainer",
     "SiamTrainLoop",
     "create_ddp_model",
     "ddp_device_ids",
+    "unwrap_model",
     "launch",
     "BackboneUnfreezeHook",
     "SiamLRScheduler",

@@ -136,13 +136,14 @@ class SiamLRScheduler(d2_hooks.LRScheduler):
     def after_step(self):
         """Log the head LR as ``lr`` and the backbone LR as ``lr_backbone``, then step the schedule."""
         storage = self.trainer.storage
+        groups = self.trainer.optimizer.param_groups
         logged = False
-        for group in self._optimizer.param_groups:
+        for group in groups:
             key = {"head": "lr", "backbone": "lr_backbone"}.get(group.get("name"))
             if key is not None:
                 storage.put_scalar(key, group["lr"], smoothing_hint=False)
                 logged = logged or key == "lr"
         if not logged:
-            lr = self._optimizer.param_groups[self._best_param_group_id]["lr"]
-            storage.put_scalar("lr", lr, smoothing_hint=False)
+            best = d2_hooks.LRScheduler.get_best_param_group_id(self.trainer.optimizer)
+            storage.put_scalar("lr", groups[best]["lr"], smoothing_hint=False)
         self.scheduler.step()

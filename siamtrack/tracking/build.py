@@ -3,6 +3,7 @@ import logging
 
 import torch
 
+from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
 from ..utils.errors import InputError, first_line
 
 logger = logging.getLogger(__name__)
@@ -13,10 +14,6 @@ WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting py
 
 class DeviceError(InputError):
     """``MODEL.DEVICE`` names no usable device; one line meant for users."""
-
-
-class WeightsError(InputError):
-    """``MODEL.WEIGHTS`` cannot be read or does not fit the model; one line meant for users."""
 
 
 def tracker_class(name):
@@ -30,8 +27,11 @@ def tracker_class(name):
     return types[name]
 
 
-def build_tracker(cfg, model):
-    """A tracker of type ``cfg.TRACK.TYPE`` (short-term or long-term) around ``model``."""
+def build_tracker(cfg, model=None):
+    """A tracker of type ``cfg.TRACK.TYPE`` (short-term or long-term) around ``model``; with
+    ``model=None`` around :func:`build_inference_model` of ``cfg``."""
+    if model is None:
+        model = build_inference_model(cfg)
     return tracker_class(cfg.TRACK.TYPE)(model, cfg)
 
 
@@ -54,38 +54,6 @@ def resolve_device(name):
 def default_device():
     """``"cuda"`` when a GPU is present, else ``"cpu"``."""
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def load_weights(model, path):
-    """Load ``path`` (a detectron2 checkpoint or a pysot state_dict) into ``model`` strictly.
-
-    Uses detectron2's ``DetectionCheckpointer`` but, unlike its ``load``, refuses weights that
-    leave parameters missing, unexpected or mis-shaped (another architecture), raising
-    :class:`WeightsError`.
-    """
-    from detectron2.checkpoint import DetectionCheckpointer
-
-    checkpointer = DetectionCheckpointer(model)
-    try:
-        checkpoint = checkpointer._load_file(str(path))
-    except FileNotFoundError:
-        raise WeightsError(f"weights file not found: {path}") from None
-    except Exception as exc:  # torch.load / pickle errors come with multi-line texts
-        raise WeightsError(f"cannot read weights {path}: {first_line(exc)}") from None
-    if not isinstance(checkpoint.get("model"), dict):
-        raise WeightsError(f"{path} holds no model state_dict")
-    incompatible = checkpointer._load_model(checkpoint)
-    problems = []
-    for what, keys in (("missing", incompatible.missing_keys), ("unexpected", incompatible.unexpected_keys),
-                       ("mis-shaped", [k for k, *_ in incompatible.incorrect_shapes])):
-        keys = [k for k in keys if not k.endswith("num_batches_tracked")]
-        if keys:
-            problems.append(f"{len(keys)} {what} keys (e.g. {keys[0]})")
-    if problems:
-        raise WeightsError(
-            f"weights {path} do not fit the model of this config ({'; '.join(problems)}): they are "
-            "for another architecture; pass the matching --config-file, and convert pysot files "
-            "with tools/convert_pysot_weights.py")
 
 
 def prepare_model(model, cfg):

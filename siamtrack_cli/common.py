@@ -1,0 +1,96 @@
+"""What every command shares: one-line errors (status 2), Ctrl-C (status 130), fast file checks.
+
+Standard library only: this module is imported before argument parsing.
+"""
+import logging
+import os
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+__all__ = ["INPUT_ERROR", "INTERRUPTED", "program_name", "console_logging", "report_error", "execute",
+           "run_command", "config_file_problem"]
+
+INPUT_ERROR = 2
+INTERRUPTED = 130
+
+
+def program_name(default, argv):
+    """The name errors start with: the command as typed when run from the command line
+    (``argv is None``: ``siamtrack-track`` or ``track_video.py``), else ``default``."""
+    return os.path.basename(sys.argv[0]) if argv is None and sys.argv and sys.argv[0] else default
+
+
+def console_logging(level=logging.INFO):
+    """siamtrack's log lines (``siamtrack.*`` loggers) on stdout as plain messages, once."""
+    logger = logging.getLogger("siamtrack")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def report_error(prog, message):
+    """Print ``<prog>: error: <message>`` on stderr; returns the exit status 2."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return INPUT_ERROR
+
+
+def execute(prog, work, *args):
+    """Run ``work(*args)`` and return its exit status (0 when it returns None).
+
+    A :class:`siamtrack.utils.errors.InputError` (the root of every user-facing error) prints
+    ``<prog>: error: <first line>`` and returns 2; Ctrl-C prints one line (the interrupt's own
+    message if it has one, e.g. what was kept) and returns 130. Anything else is a bug and
+    keeps its traceback.
+    """
+    try:
+        from siamtrack.utils.errors import InputError, first_line
+
+        try:
+            status = work(*args)
+        except InputError as exc:
+            return report_error(prog, first_line(exc))
+        return 0 if status is None else status
+    except KeyboardInterrupt as exc:
+        print(f"{prog}: {str(exc) or 'interrupted'}", file=sys.stderr)
+        return INTERRUPTED
+
+
+def run_command(default_prog, build_parser, argument_problem, work, argv=None, log_to_console=False):
+    """A command's ``main``: parse ``argv`` with ``build_parser(prog)``, report
+    ``argument_problem(args)`` (checks that import nothing heavy) as one line with status 2,
+    then :func:`execute` ``work(args)``. Run from the command line (``argv is None``),
+    ``log_to_console`` shows siamtrack's log lines (:func:`console_logging`)."""
+    prog = program_name(default_prog, argv)
+    args = build_parser(prog).parse_args(argv)
+    problem = argument_problem(args)
+    if problem:
+        return report_error(prog, problem)
+    if log_to_console and argv is None:
+        console_logging()
+    return execute(prog, work, args)
+
+
+def _packaged_config_dirs():
+    """Where configs given by name (not path) are looked up, found without importing siamtrack."""
+    spec = find_spec("siamtrack")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    package = Path(list(spec.submodule_search_locations)[0])
+    return [package / "configs", package.parent / "configs"]
+
+
+def config_file_problem(config_file):
+    """Why ``config_file`` cannot be a config (``"config file not found: X"``), or None.
+
+    A path that exists is fine; so is a name found among the packaged configs. The check
+    needs no import of siamtrack, so a mistyped name is reported at once.
+    """
+    if os.path.isfile(config_file):
+        return None
+    if not os.path.isabs(config_file) and any((d / config_file).is_file() for d in _packaged_config_dirs()):
+        return None
+    return f"config file not found: {config_file}"

@@ -1,0 +1,89 @@
+"""Run a tracker over a tracking benchmark and score it, or score existing result folders.
+
+Run (pysot result layout under --output, resumable, then table and plots)::
+
+    siamtrack-eval --config-file configs/pysot/siamrpn_alex_dwxcorr.yaml \\
+        --dataset OTB100 --dataset-root datasets/OTB100 MODEL.WEIGHTS model.pth
+
+Score existing results (no model)::
+
+    siamtrack-eval --dataset otb --dataset-root datasets/OTB100 \\
+        --results output/results/OTB100/trackerA output/results/OTB100/trackerB \\
+        --output-json scores.json --plot-dir plots
+
+Bad input prints one line on stderr and exits with status 2.
+"""
+import argparse
+import os
+
+from .common import config_file_problem, run_command
+
+__all__ = ["build_parser", "main"]
+
+PROG = "siamtrack-eval"
+
+
+def build_parser(prog=PROG):
+    """Command-line arguments (detectron2 style: trailing ``KEY VALUE`` config overrides)."""
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config-file", default="", metavar="FILE", help="siamtrack config (run mode)")
+    p.add_argument("--dataset", required=True, help="benchmark name, e.g. OTB100, otb, VOT2018, GOT-10k-val")
+    p.add_argument("--dataset-root", default=None, metavar="DIR",
+                   help="benchmark folder (default: $DETECTRON2_DATASETS/<standard folder>)")
+    p.add_argument("--output", default="output/results", metavar="DIR",
+                   help="results root: <output>/<dataset>/<tracker>/ (default: output/results)")
+    p.add_argument("--tracker-name", default="", help="results folder name (default: weights file name)")
+    p.add_argument("--results", nargs="+", default=[], metavar="DIR",
+                   help="score these result folders (tracker folders or folders of them)")
+    p.add_argument("--output-json", default="", metavar="FILE", help="write the scores as JSON")
+    p.add_argument("--plot-dir", default="", metavar="DIR", help="write success/precision plots (PNG)")
+    p.add_argument("--max-sequences", type=int, default=0, help="only the first N sequences (0 = all)")
+    p.add_argument("--no-resume", action="store_true", help="re-run sequences that already have results")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
+    return p
+
+
+def _argument_problem(args):
+    """The first problem found in ``args`` without importing siamtrack, or None."""
+    if not args.config_file and not args.results:
+        return "give --config-file (run a tracker) or --results DIR ... (score results)"
+    if args.opts and not args.config_file:
+        return f"config overrides {' '.join(args.opts[:2])} ... need --config-file"
+    if args.config_file:
+        problem = config_file_problem(args.config_file)
+        if problem:
+            return problem
+    if args.dataset_root and not os.path.isdir(args.dataset_root):
+        return f"{args.dataset}: dataset folder {args.dataset_root} does not exist"
+    for path in args.results:
+        if not os.path.isdir(path):
+            return f"results folder {path} does not exist"
+    return None
+
+
+def _evaluate(args):
+    from siamtrack.evaluation import format_table
+    from siamtrack.evaluation.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
+
+    report = evaluate_on_benchmark(
+        args.dataset, args.dataset_root, args.config_file, args.opts, args.results, args.output,
+        args.tracker_name, args.max_sequences, resume=not args.no_resume, progress=not args.no_progress)
+    bench = report.benchmark
+    if report.scores is None:
+        print(f"{bench.name}: results written under {os.path.join(args.output, bench.results_name)}; "
+              "no public ground truth, submit them to the evaluation server")
+        return 0
+    print(format_table(report.scores))
+    if args.output_json:
+        write_scores_json(args.output_json, report.scores)
+    if args.plot_dir:
+        for path in write_plots(report.scores, args.plot_dir, bench.name):
+            print(f"plot: {path}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
+    return run_command(PROG, build_parser, _argument_problem, _evaluate, argv, log_to_console=True)

@@ -1,0 +1,49 @@
+"""Export a SiamRPN / SiamRPN++ model to ONNX (checked against PyTorch before it is kept).
+
+    siamtrack-export --config-file configs/pysot/siamrpn_r50_l234_dwxcorr.yaml \\
+        --output exported/r50 [--layout siamtrack|opencv] [--opset 17] MODEL.WEIGHTS model.pth
+
+Layout ``siamtrack`` (default) writes ``template.onnx`` and ``track.onnx`` (dynamic batch) and
+``opencv`` the three nets of OpenCV's SiamRPN++ sample; both add ``model.json`` (docs/deploy.md).
+Needs the ``onnx`` extra. Bad input: one line on stderr, exit status 2.
+"""
+import argparse
+
+from .common import config_file_problem, run_command
+
+__all__ = ["build_parser", "main"]
+
+PROG = "siamtrack-export"
+LAYOUTS = ("siamtrack", "opencv")  # siamtrack.export.LAYOUTS (not imported before parsing)
+
+
+def build_parser(prog=PROG):
+    """The argument parser (detectron2 style: ``--config-file`` and trailing ``opts``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config-file", required=True, metavar="FILE", help="siamtrack config of the model")
+    parser.add_argument("--output", required=True, metavar="DIR", help="folder to create for the export")
+    parser.add_argument("--layout", choices=LAYOUTS, default="siamtrack", help="graph layout (default: siamtrack)")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing export folder")
+    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER,
+                        help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth")
+    return parser
+
+
+def _export(args):
+    from siamtrack.config import load_config
+    from siamtrack.export import export_onnx
+
+    cfg = load_config(args.config_file, args.opts)
+    manifest = export_onnx(cfg, args.output, layout=args.layout, opset=args.opset, overwrite=args.overwrite)
+    worst = max(manifest["check"]["max_relative_difference"].values())
+    files = ", ".join(graph["file"] for graph in manifest["graphs"].values())
+    print(f"wrote {args.output}: {files}, model.json (checked with {manifest['check']['runtime']}: "
+          f"max relative difference {worst:.2g})")
+    return 0
+
+
+def main(argv=None):
+    """Command-line entry point; returns the exit status."""
+    return run_command(PROG, build_parser, lambda args: config_file_problem(args.config_file), _export, argv)
