@@ -11,7 +11,7 @@ pixel ``base_size // 2``; the final crop has side ``out_size``.
 import cv2
 import numpy as np
 
-from .crop import context_side
+from ..structures.crop import context_side
 
 BASE_SIZE = 511  # pysot's pre-crop side ("crop511")
 

@@ -13,7 +13,7 @@ Command line: ``tools/eval_tracker.py``; documentation: ``docs/evaluation.md``.
 from .benchmarks import (Benchmark, BenchmarkError, Sequence, canonical_name, load_benchmark,
                          register_benchmarks)
 from .evaluator import TrackingBenchmarkEvaluator, evaluate_tracker_on_benchmarks, metrics_of
-from .init_box import init_box_from_region
+from ..structures.boxes import init_box_from_region
 from .ope import OPEResult, evaluate_ope, score_sequence
 from .plots import plot_benchmark
 from .results import ResultsError, load_tracker_results

@@ -13,7 +13,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from .benchmarks.base import Benchmark, BenchmarkError
-from .init_box import init_box_from_region
+from ..structures.boxes import init_box_from_region
 from .results import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
                       write_times, write_vot_records)
 from .vot import run_restart

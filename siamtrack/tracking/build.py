@@ -1,8 +1,11 @@
-"""Building a tracker: the variant from ``TRACK.TYPE``, the device, weights and inference speed-ups."""
+"""The inference model of a config: device, weights and speed-ups (used by
+:func:`~siamtrack.tracking.build_tracker`)."""
 import logging
 
 import torch
+from detectron2.modeling import build_model
 
+from ..modeling import fuse_conv_bn
 from ..utils.errors import InputError, first_line
 
 logger = logging.getLogger(__name__)
@@ -17,22 +20,6 @@ class DeviceError(InputError):
 
 class WeightsError(InputError):
     """``MODEL.WEIGHTS`` cannot be read or does not fit the model; one line meant for users."""
-
-
-def tracker_class(name):
-    """The tracker class registered under ``name`` (``TRACK.TYPE``)."""
-    from .longterm import SiamRPNLTTracker
-    from .tracker import SiamRPNTracker
-
-    types = {"SiamRPNTracker": SiamRPNTracker, "SiamRPNLTTracker": SiamRPNLTTracker}
-    if name not in types:
-        raise InputError(f"unknown TRACK.TYPE {name!r}; choose one of {sorted(types)}")
-    return types[name]
-
-
-def build_tracker(cfg, model):
-    """A tracker of type ``cfg.TRACK.TYPE`` (short-term or long-term) around ``model``."""
-    return tracker_class(cfg.TRACK.TYPE)(model, cfg)
 
 
 def resolve_device(name):
@@ -91,8 +78,6 @@ def load_weights(model, path):
 def prepare_model(model, cfg):
     """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST`` and
     (CUDA only) ``TRACK.HALF``, in place. Returns the model. Not for a model still being trained."""
-    from ..modeling import fuse_conv_bn
-
     model.eval()
     if cfg.TRACK.FUSE_CONV_BN:
         fuse_conv_bn(model)
@@ -107,8 +92,6 @@ def prepare_model(model, cfg):
 def build_inference_model(cfg):
     """Build ``cfg``'s model on ``cfg.MODEL.DEVICE``, load ``cfg.MODEL.WEIGHTS`` (warning when
     unset: an untrained model tracks nothing useful) and :func:`prepare_model` it."""
-    from detectron2.modeling import build_model
-
     resolve_device(cfg.MODEL.DEVICE)
     model = build_model(cfg)
     model.eval()
