@@ -9,13 +9,14 @@ from .build import (
 from .frames import FrameError, normalize_frame
 from .longterm import SiamRPNLTTracker
 from .registry import TRACKER_REGISTRY, build_tracker
+from .siamfc import SiamFCTracker
 from .target import TrackerInputError, validate_box
 from .timing import StageTimer
 from .tracker import SiamRPNTracker, SiamTracker
 
 __all__ = [
     "TRACKER_REGISTRY", "build_tracker", "BaseTracker", "SiamTracker", "SiamRPNTracker", "SiamRPNLTTracker",
-    "build_inference_model", "prepare_model", "load_weights", "resolve_device", "default_device",
+    "SiamFCTracker", "build_inference_model", "prepare_model", "load_weights", "resolve_device", "default_device",
     "normalize_frame", "validate_box", "StageTimer", "InputError", "TrackerInputError", "FrameError",
     "DeviceError", "WeightsError",
 ]

@@ -14,14 +14,17 @@ from .base import SIAM_HEAD_REGISTRY, SiamHead, accumulate, per_sample
 class SiamFCHead(SiamHead):
     """SiamFC baseline: template features correlated with search features, summed over channels.
 
-    One response map per level (the mean is taken over levels); a learnable affine ``adjust``
-    (a 1x1 conv on the single channel, initialised to scale 1e-3 and bias 0 like SiamFC's output
-    scaling) brings the raw correlation to logit range. ``track`` returns ``{"score": (B, 1, S, S)}``
-    logits; cells are ``stride`` search-crop pixels apart, the centre cell on the crop centre.
+    One response map per level (the mean is taken over levels), each divided by the number of
+    template elements C*h*w it sums (a mean product rather than SiamFC's sum: the same map up to
+    a constant, but it keeps the learnable affine ``adjust`` well conditioned, where a raw sum of
+    thousands of products makes SGD on its scale diverge). ``adjust`` (a 1x1 conv on the single
+    channel, SiamFC's learnable output scaling and bias; initialised to scale 1, bias 0) brings the
+    response to logit range. ``track`` returns ``{"score": (B, 1, S, S)}`` logits; cells are
+    ``stride`` search-crop pixels apart, the centre cell on the crop centre.
     """
 
     @configurable
-    def __init__(self, *, num_levels, positive_radius=16, stride=8, init_scale=1e-3):
+    def __init__(self, *, num_levels, positive_radius=16, stride=8, init_scale=1.0):
         """
         Args:
             num_levels: number of feature levels averaged.
@@ -50,7 +53,7 @@ class SiamFCHead(SiamHead):
 
     def track(self, x_feats, kernels):
         """``{"score": (B, 1, S, S)}`` response logits."""
-        responses = [xcorr_plain(x, z) for z, x in zip(kernels, x_feats)]
+        responses = [xcorr_plain(x, z) / (z.shape[1] * z.shape[2] * z.shape[3]) for z, x in zip(kernels, x_feats)]
         return {"score": per_sample(self.adjust, accumulate(responses) / len(responses))}
 
     def losses(self, outputs, gt_boxes, negatives, search_size):
