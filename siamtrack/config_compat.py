@@ -6,12 +6,16 @@ a ``KEY VALUE`` list is merged into a :class:`SiamtrackCfgNode` (what
 warning on the ``siamtrack.config_compat`` logger.
 """
 import logging
+import os
 
+import yaml
 from detectron2.config import CfgNode
+from detectron2.utils.file_io import PathManager
 
 __all__ = ["RENAMED_KEYS", "IGNORED_KEYS", "SiamtrackCfgNode", "translate_deprecated_keys"]
 
 logger = logging.getLogger(__name__)
+BASE_KEY = "_BASE_"
 
 # Old key -> new key; accepted (and moved) until the next release.
 RENAMED_KEYS = {
@@ -67,10 +71,49 @@ def translate_deprecated_keys(node):
     return node
 
 
+def _merge_dicts(a, b):
+    """Merge dict ``a`` into dict ``b`` in place, values of ``a`` winning (fvcore's rule)."""
+    for key, value in a.items():
+        if isinstance(value, dict) and key in b:
+            if not isinstance(b[key], dict):
+                raise KeyError(f"cannot inherit key {key!r} from base")
+            _merge_dicts(value, b[key])
+        else:
+            b[key] = value
+
+
 class SiamtrackCfgNode(CfgNode):
     """detectron2's ``CfgNode`` that accepts the deprecated keys of :data:`RENAMED_KEYS` (moved to
     their new name) and :data:`IGNORED_KEYS` (dropped) in ``merge_from_file`` /
-    ``merge_from_other_cfg`` / ``merge_from_list``, each with a one-line warning."""
+    ``merge_from_other_cfg`` / ``merge_from_list``, each with a one-line warning.
+
+    Files are translated one by one before their ``_BASE_`` chain is merged, so an old key in a
+    file overrides the new key of its base as it did before the rename."""
+
+    @classmethod
+    def load_yaml_with_base(cls, filename, allow_unsafe=False):
+        """fvcore's ``load_yaml_with_base`` (a file merged onto its ``_BASE_`` files, which are
+        relative to it) with :func:`translate_deprecated_keys` applied to each file alone."""
+        with PathManager.open(filename, "r") as f:
+            text = f.read()
+        try:
+            cfg = yaml.safe_load(text)
+        except yaml.constructor.ConstructorError:
+            if not allow_unsafe:
+                raise
+            cfg = yaml.unsafe_load(text)
+        cfg = translate_deprecated_keys(cfg or {})
+        if BASE_KEY not in cfg:
+            return cfg
+        bases = cfg.pop(BASE_KEY)
+        merged = {}
+        for base in bases if isinstance(bases, list) else [bases]:
+            base = os.path.expanduser(base)
+            if not base.startswith(("/", "https://", "http://")):
+                base = os.path.join(os.path.dirname(filename), base)
+            _merge_dicts(cls.load_yaml_with_base(base, allow_unsafe=allow_unsafe), merged)
+        _merge_dicts(cfg, merged)
+        return merged
 
     def merge_from_other_cfg(self, cfg_other):
         """Merge ``cfg_other`` (e.g. a loaded YAML file) after translating deprecated keys."""
