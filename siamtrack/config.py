@@ -3,12 +3,16 @@
 This is the one place where siamtrack's keys are declared and documented; ``docs/config.md``
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
+
+Renamed and dropped keys are still accepted for one release, with a one-line warning, by configs
+that went through :func:`add_siamtrack_config` (see :mod:`siamtrack.config_compat`).
 """
 import os
 
 from detectron2.config import CfgNode as CN
 from detectron2.config import get_cfg
 
+from .config_compat import SiamtrackCfgNode
 from .utils.errors import InputError
 
 
@@ -38,9 +42,12 @@ def load_config(config_file, opts=()):
 def add_siamtrack_config(cfg):
     """Add siamtrack's keys (model, input crops, pair data, solver recipe, tracker) to ``cfg``.
 
-    Call it on ``detectron2.config.get_cfg()`` before ``merge_from_file`` of a siamtrack YAML.
+    Call it on ``detectron2.config.get_cfg()`` before ``merge_from_file`` of a siamtrack YAML;
+    it also makes ``cfg`` a :class:`SiamtrackCfgNode`, so deprecated keys are still accepted.
     Calling it twice is harmless.
     """
+    if type(cfg) is CN:
+        object.__setattr__(cfg, "__class__", SiamtrackCfgNode)  # CfgNode.__setattr__ sets config keys
     _add_model_config(cfg)
     _add_input_config(cfg)
     _add_dataset_config(cfg)
@@ -87,7 +94,11 @@ def _add_model_config(cfg):
     cfg.MODEL.SIAM_HEAD.NAME = "MultiRPNHead"
     cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS = 256  # DepthwiseRPNHead (MultiRPN uses in channels)
     cfg.MODEL.SIAM_HEAD.WEIGHTED = True  # MultiRPN: softmax-weighted fusion, else plain mean
-    cfg.MODEL.SIAM_HEAD.SIAMFC_RADIUS = 16  # SiamFCHead training: positive cells within this many pixels
+
+    # SiamFCHead: score-map cell spacing (the backbone's total stride) and the training label.
+    cfg.MODEL.SIAM_FC = CN()
+    cfg.MODEL.SIAM_FC.STRIDE = 8
+    cfg.MODEL.SIAM_FC.POSITIVE_RADIUS = 16  # positive cells within this many search-crop pixels
 
     # Anchors (pysot ANCHOR.*): per-position shapes from stride, ratios and scales.
     cfg.MODEL.SIAM_ANCHOR = CN()
@@ -115,9 +126,9 @@ def _add_model_config(cfg):
 def _add_input_config(cfg):
     cfg.INPUT.FORMAT = "BGR"
     cfg.INPUT.SIAM = CN()
-    cfg.INPUT.SIAM.EXEMPLAR_SIZE = 127  # template crop side
+    # The template side and the context come from TRACK.EXEMPLAR_SIZE / TRACK.CONTEXT_AMOUNT
+    # (one key each for training and tracking).
     cfg.INPUT.SIAM.SEARCH_SIZE = 255  # search crop side for training
-    cfg.INPUT.SIAM.CONTEXT_AMOUNT = 0.5
     cfg.INPUT.SIAM.NEG = 0.2  # probability of a negative (distractor) pair
     cfg.INPUT.SIAM.GRAY = 0.0  # probability of a grey pair
     for name, shift, scale, blur in (("TEMPLATE", 4, 0.05, 0.0), ("SEARCH", 64, 0.18, 0.0)):
@@ -136,7 +147,6 @@ def _add_dataset_config(cfg):
     cfg.DATASETS.SIAM = CN()
     cfg.DATASETS.SIAM.FRAME_RANGE = []
     cfg.DATASETS.SIAM.NUM_USE = []
-    cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH = 600000
     cfg.DATASETS.SIAM.SEED = 123456
     # Built-in synthetic data (registered as synthetic_pairs_train / synthetic_videos_test).
     cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN = 2000
@@ -168,17 +178,30 @@ def _add_solver_config(cfg):
 
 def _add_tracker_config(cfg):
     cfg.TRACK = CN()
-    cfg.TRACK.TYPE = "SiamRPNTracker"  # or "SiamRPNLTTracker" (long-term)
+    # TRACKER_REGISTRY name: "SiamRPNTracker", "SiamRPNLTTracker" (long-term) or "SiamFCTracker".
+    cfg.TRACK.TYPE = "SiamRPNTracker"
+    # Crops, shared by training (template) and tracking.
+    cfg.TRACK.EXEMPLAR_SIZE = 127  # template crop side
+    cfg.TRACK.CONTEXT_AMOUNT = 0.5  # context around the box
+    cfg.TRACK.INSTANCE_SIZE = 255  # search crop side when tracking
+    # SiamRPN trackers (pysot's TRACK.*).
     cfg.TRACK.PENALTY_K = 0.04
     cfg.TRACK.WINDOW_INFLUENCE = 0.44
     cfg.TRACK.LR = 0.4
-    cfg.TRACK.EXEMPLAR_SIZE = 127
-    cfg.TRACK.INSTANCE_SIZE = 255
-    cfg.TRACK.BASE_SIZE = 8
-    cfg.TRACK.CONTEXT_AMOUNT = 0.5
+    # Score-map side S = (INSTANCE_SIZE - EXEMPLAR_SIZE) // stride + 1 + SCORE_SIZE_OFFSET
+    # (pysot's TRACK.BASE_SIZE: 8 for the ResNet / MobileNet heads, 0 for AlexNet).
+    cfg.TRACK.SCORE_SIZE_OFFSET = 8
     cfg.TRACK.LOST_INSTANCE_SIZE = 831
     cfg.TRACK.CONFIDENCE_LOW = 0.85
     cfg.TRACK.CONFIDENCE_HIGH = 0.998
+    # SiamFC tracker (Bertinetto et al. 2016; the defaults are the paper's).
+    cfg.TRACK.SIAMFC = CN()
+    cfg.TRACK.SIAMFC.SCALE_NUM = 3  # search scales per frame
+    cfg.TRACK.SIAMFC.SCALE_STEP = 1.0375  # ratio between neighbouring scales
+    cfg.TRACK.SIAMFC.SCALE_PENALTY = 0.9745  # factor on the responses of the changed scales
+    cfg.TRACK.SIAMFC.SCALE_LR = 0.59  # damping of the size update
+    cfg.TRACK.SIAMFC.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
+    cfg.TRACK.SIAMFC.RESPONSE_UPSCALE = 16  # bicubic upsampling of the response (17 -> 272)
     # Inference speed-ups (exactness is kept: outputs match the plain forward).
     cfg.TRACK.FUSE_CONV_BN = True
     cfg.TRACK.CHANNELS_LAST = False

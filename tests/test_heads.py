@@ -1,11 +1,12 @@
-"""Neck, correlation primitives, heads and BN folding (SIAMRPN.md §3)."""
+"""Neck, correlation primitives, heads and BN folding (docs/model.md)."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from detectron2.config import get_cfg
 
 from siamtrack import add_siamtrack_config, fuse_conv_bn
-from siamtrack.modeling import SIAM_HEAD_REGISTRY, AdjustNeck, build_siam_head, concat_states
+from siamtrack.modeling import SIAM_HEAD_REGISTRY, AdjustNeck, AnchorBoxCoder, SiamRPN, build_siam_head, concat_states
 from siamtrack.modeling.xcorr import xcorr_depthwise, xcorr_up_channel
 
 
@@ -61,8 +62,8 @@ def _cfg(head, **kw):
 @pytest.mark.parametrize("zs,xs,out", [(7, 31, 25), (6, 22, 17), (6, 26, 21)])
 def test_depthwise_rpn_output_sizes(zs, xs, out):
     head = build_siam_head(_cfg("DepthwiseRPNHead", HIDDEN_CHANNELS=16), [8]).eval()
-    cls, loc = head([torch.rand(2, 8, zs, zs)], [torch.rand(2, 8, xs, xs)])
-    assert cls.shape == (2, 10, out, out) and loc.shape == (2, 20, out, out)
+    maps = head([torch.rand(2, 8, zs, zs)], [torch.rand(2, 8, xs, xs)])
+    assert maps["cls"].shape == (2, 10, out, out) and maps["loc"].shape == (2, 20, out, out)
     keys = head.state_dict()
     assert tuple(keys["cls.head.3.weight"].shape) == (10, 16, 1, 1)
     assert tuple(keys["loc.conv_kernel.0.weight"].shape) == (16, 8, 3, 3)
@@ -76,8 +77,8 @@ def test_up_channel_rpn_shapes_and_pysot_names():
     assert tuple(keys["template_cls_conv.weight"].shape) == (80, 8, 3, 3)
     assert tuple(keys["template_loc_conv.weight"].shape) == (160, 8, 3, 3)
     assert tuple(keys["loc_adjust.weight"].shape) == (20, 20, 1, 1)
-    cls, loc = head([torch.rand(1, 8, 7, 7)], [torch.rand(1, 8, 31, 31)])
-    assert cls.shape == (1, 10, 25, 25) and loc.shape == (1, 20, 25, 25)
+    maps = head([torch.rand(1, 8, 7, 7)], [torch.rand(1, 8, 31, 31)])
+    assert maps["cls"].shape == (1, 10, 25, 25) and maps["loc"].shape == (1, 20, 25, 25)
 
 
 @pytest.mark.parametrize("weighted", [True, False])
@@ -90,8 +91,10 @@ def test_multi_rpn_fusion(weighted):
         if weighted:
             head.cls_weight.copy_(torch.tensor([0.1, 0.7, -0.3]))
             head.loc_weight.copy_(torch.tensor([1.0, -1.0, 0.0]))
-        cls, loc = head(z, x)
+        maps = head(z, x)
+        cls, loc = maps["cls"], maps["loc"]
         levels = [getattr(head, f"rpn{i}")(z[i - 2], x[i - 2]) for i in (2, 3, 4)]
+        levels = [(lv["cls"], lv["loc"]) for lv in levels]
     assert cls.shape == (1, 10, 25, 25) and loc.shape == (1, 20, 25, 25)
     if weighted:
         wc, wl = F.softmax(head.cls_weight, 0), F.softmax(head.loc_weight, 0)
@@ -120,18 +123,38 @@ def test_head_template_track_split_is_batch_invariant(name, levels):
         kernels = [head.template([f[i:i + 1] for f in z]) for i in range(3)]
         batched = head.track(x, concat_states(kernels))
         single = [head.track([f[i:i + 1] for f in x], kernels[i]) for i in range(3)]
-    for j, out in enumerate(batched):
-        if out is None:
-            continue
-        assert torch.equal(out, torch.cat([s[j] for s in single]))
-        assert torch.equal(joint[j], head.track(x, head.template(z))[j])
+    assert set(batched) == ({"score"} if name == "SiamFCHead" else {"cls", "loc"})
+    for key, out in batched.items():
+        assert torch.equal(out, torch.cat([s[key] for s in single]))
+        assert torch.equal(joint[key], head.track(x, head.template(z))[key])
 
 
 def test_siamfc_head_gives_a_score_map():
     head = build_siam_head(_cfg("SiamFCHead"), [8])
     assert "SiamFCHead" in SIAM_HEAD_REGISTRY
-    score, loc = head([torch.rand(2, 8, 6, 6)], [torch.rand(2, 8, 22, 22)])
-    assert score.shape == (2, 1, 17, 17) and loc is None
+    maps = head([torch.rand(2, 8, 6, 6)], [torch.rand(2, 8, 22, 22)])
+    assert set(maps) == {"score"} and maps["score"].shape == (2, 1, 17, 17)
+    decoded = head.decode(maps, 255)
+    assert torch.equal(decoded["scores"], torch.sigmoid(maps["score"].flatten(1)))
+
+
+def test_anchor_head_decode_is_the_box_coder():
+    """The head's decoding (training-time inference) and the tracker's coder give the same bits."""
+    cfg = _cfg("DepthwiseRPNHead", HIDDEN_CHANNELS=16)
+    head = build_siam_head(cfg, [8]).eval()
+    gen = torch.Generator().manual_seed(3)
+    maps = {"cls": torch.randn(2, 10, 17, 17, generator=gen), "loc": torch.randn(2, 20, 17, 17, generator=gen) * 0.3}
+    decoded = head.decode(maps, 255)
+    coder = AnchorBoxCoder.from_config(cfg)
+    boxes = coder.decode(maps["loc"])
+    assert np.array_equal(decoded["centered"].numpy(), boxes.transpose(0, 2, 1))
+    assert np.array_equal(decoded["scores"].numpy(), coder.scores(maps["cls"]))
+    centre = boxes.transpose(0, 2, 1) + [127, 127, 0, 0]
+    corners = np.concatenate([centre[..., :2] - centre[..., 2:] / 2, centre[..., :2] + centre[..., 2:] / 2], -1)
+    assert np.allclose(decoded["boxes"].numpy(), corners, atol=1e-4)
+    # anchor 2 (64 x 64) of the centre cell with zero deltas decodes to itself
+    zero = {"cls": maps["cls"], "loc": torch.zeros(1, 20, 17, 17)}
+    assert head.decode(zero, 255)["boxes"][0, 2 * 289 + 8 * 17 + 8].tolist() == [95.0, 95.0, 159.0, 159.0]
 
 
 def test_fuse_conv_bn_keeps_outputs():
@@ -139,8 +162,6 @@ def test_fuse_conv_bn_keeps_outputs():
     add_siamtrack_config(cfg)
     cfg.MODEL.SIAM_RESNET.DEPTH = 18
     cfg.MODEL.SIAM_NECK.OUT_CHANNELS = [16, 16, 16]
-    from siamtrack.modeling import SiamRPN
-
     model = _randomise(SiamRPN(cfg)).eval()
     z, x = torch.rand(1, 3, 127, 127) * 255, torch.rand(1, 3, 255, 255) * 255
     with torch.no_grad():

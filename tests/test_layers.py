@@ -35,13 +35,7 @@ LAYERS = {
 
 # Imports known to break the order, in code that other branches of issue 8 rework.
 # To be removed at merge: each entry must disappear with the branch that fixes it.
-ALLOWED_EDGES = {
-    # tracking/build.py <-> tracking/tracker.py and SiamTracker.__new__ (TRACKER_REGISTRY, "model")
-    ("siamtrack.tracking.build", "siamtrack.tracking.tracker"),
-    ("siamtrack.tracking.build", "siamtrack.tracking.longterm"),
-    # the init box of a ground-truth region moves to siamtrack.structures ("model"); then import it there
-    ("siamtrack.tracking.video_job", "siamtrack.evaluation.init_box"),
-}
+ALLOWED_EDGES = set()  # no exceptions: every import points down the layer order
 
 # Modules over MAX_LINES in code that other branches of issue 8 split. To be removed at merge.
 ALLOWED_LONG = set()

@@ -7,7 +7,7 @@ from detectron2.structures import BoxMode
 
 from siamtrack import add_siamtrack_config
 from siamtrack.data.augment import CropAugmentation
-from siamtrack.data.crop import context_side
+from siamtrack.structures.crop import context_side
 from siamtrack.data.mapper import SiamPairMapper
 from siamtrack.data.pairs import PairRequestDataset, usable_dicts
 

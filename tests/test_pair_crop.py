@@ -10,7 +10,7 @@ from siamtrack.data.augment import (
     flip_horizontal,
     motion_blur_kernel,
 )
-from siamtrack.data.crop import context_side, crop_subwindow
+from siamtrack.structures.crop import context_side, crop_window
 from siamtrack.data.pair_crop import base_geometry, crop_box_in_base, pair_crop
 
 
@@ -56,7 +56,7 @@ def test_unaugmented_search_box_is_centred_with_scale_z():
 
 
 def test_template_matches_tracker_crop_geometry():
-    """Unaugmented template vs the tracker's crop_subwindow (side round(s_z), same centre).
+    """Unaugmented template vs the tracker's crop_window (side round(s_z), same centre).
 
     They differ by pysot's 510/511 and 126/127 endpoint conventions (< 1 % of the side) and by
     interpolation, so on a smooth image the mean absolute difference stays below 2 grey levels;
@@ -65,7 +65,7 @@ def test_template_matches_tracker_crop_geometry():
     img = smooth_image()
     box = (150, 100, 230, 160)
     side = round(context_side(80, 60))
-    ref = crop_subwindow(img, (190, 130), 127, side, img.reshape(-1, 3).mean(0))
+    ref = crop_window(img, (190, 130), 127, side, img.reshape(-1, 3).mean(0))
     for scale, shift in [((1.04, 1.04), (0, 0)), ((1, 1), (2, 0))]:
         wrong, _ = pair_crop(img, box, 127, scale=scale, shift=shift)
         assert np.abs(wrong.astype(float) - ref.astype(float)).mean() > 2.0
@@ -74,7 +74,7 @@ def test_template_matches_tracker_crop_geometry():
         crop, _ = pair_crop(img, box, 127)
         mean = img.reshape(-1, 3).mean(0)
         side = round(context_side(x2 - x1, y2 - y1))
-        ref = crop_subwindow(img, ((x1 + x2) / 2, (y1 + y2) / 2), 127, side, mean)
+        ref = crop_window(img, ((x1 + x2) / 2, (y1 + y2) / 2), 127, side, mean)
         diff = np.abs(crop.astype(float) - ref.astype(float))
         assert diff.mean() < 2.0, (box, diff.mean())
 

@@ -1,4 +1,4 @@
-"""Tracker arithmetic (SIAMRPN.md §8) without a network: a stub model replays or fakes head outputs."""
+"""Tracker arithmetic (docs/tracking.md) without a network: a stub model replays or fakes head outputs."""
 import json
 
 import numpy as np
@@ -8,12 +8,13 @@ import torch.nn as nn
 from detectron2.config import get_cfg
 
 from siamtrack import add_siamtrack_config
+from siamtrack.modeling import AnchorBoxCoder
+from siamtrack.modeling.anchors import score_map_size
+from siamtrack.structures import center_size_to_xywh, crop_window, opencv_crops, torch_crops, window_origin
 from siamtrack.tracking import (
     SiamRPNLTTracker, SiamRPNTracker, SiamTracker, TrackerInputError, build_tracker, normalize_frame,
 )
-from siamtrack.tracking import decode
-from siamtrack.data.crop import crop_subwindow
-from siamtrack.tracking.crops import crop_window, opencv_crops, torch_crops
+from siamtrack.tracking import postprocess
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -45,6 +46,22 @@ class StubModel(nn.Module):
         return {"cls": cls, "loc": loc}
 
 
+def full_canvas_crop(frame, center, out_size, side, average):
+    """pysot's get_subwindow as written: a mean-filled copy of the whole padded frame, then a slice."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    x0, y0 = window_origin(center, side)
+    x1, y1 = x0 + side - 1, y0 + side - 1
+    left, top = max(0, -x0), max(0, -y0)
+    right, bottom = max(0, x1 - width + 1), max(0, y1 - height + 1)
+    canvas = np.empty((height + top + bottom, width + left + right, 3), np.uint8)
+    canvas[...] = np.asarray(average, dtype=np.float64).astype(np.uint8)
+    canvas[top:top + height, left:left + width] = frame
+    patch = canvas[y0 + top:y1 + top + 1, x0 + left:x1 + left + 1]
+    return patch if out_size == side else cv2.resize(patch, (out_size, out_size))
+
+
 def constant_outputs(prob, k=5, stride=8, exemplar=127, base_size=8):
     """Head outputs with foreground probability ``prob`` everywhere and zero regression."""
     def fn(x):
@@ -73,7 +90,7 @@ def test_frame1_from_io_npz_is_exact(reference):
     """init + one track step on io.npz's head outputs give track.json's frame 1 with zero difference."""
     io, track, frames = reference
     model = StubModel(lambda x: (torch.from_numpy(io["cls"]), torch.from_numpy(io["loc"])))
-    tracker = SiamTracker(model, make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    tracker = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), model)
     assert type(tracker) is SiamRPNTracker
     tracker.init(frames[0], track["init_box"])
     out = tracker.track(frames[1])
@@ -87,7 +104,7 @@ def test_torch_crop_path_is_exact_too(reference):
     """The GPU crop implementation (run here on CPU tensors) reproduces the same frame exactly."""
     io, track, frames = reference
     model = StubModel(lambda x: (torch.from_numpy(io["cls"]), torch.from_numpy(io["loc"])))
-    tracker = SiamTracker(model, make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    tracker = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), model)
     tracker.gpu_crop = True
     tracker.init(frames[0], track["init_box"])
     out = tracker.track(frames[1])
@@ -117,62 +134,67 @@ def test_window_crop_equals_full_canvas_crop():
     for _ in range(60):
         center = tuple(rng.uniform(-60, 140, 2))
         side, out_size = int(rng.integers(5, 200)), int(rng.choice([31, 127]))
-        expected = crop_subwindow(frame, center, out_size, side, average)
+        expected = full_canvas_crop(frame, center, out_size, side, average)
         assert np.array_equal(crop_window(frame, center, out_size, side, average), expected), (center, side)
 
 
 def test_scores_match_pysot_softmax_sequence():
     """Batched foreground scores equal pysot's per-crop permute/view/softmax, bit for bit."""
     cls = torch.randn(3, 10, 21, 21) * 4
-    scores = decode.foreground_scores(cls)
+    scores = AnchorBoxCoder.scores(cls)
     for i in range(3):
         pysot = cls[i:i + 1].permute(1, 2, 3, 0).contiguous().view(2, -1).permute(1, 0)
         assert np.array_equal(scores[i], torch.softmax(pysot, dim=1)[:, 1].numpy())
     assert scores.dtype == np.float32
 
 
-def test_score_grid_anchors_and_window():
-    grid = decode.ScoreGrid(287, 127, 0, 8, [0.33, 0.5, 1, 2, 3], [8])
-    assert grid.score_size == 21 and grid.anchors.shape == (5 * 21 * 21, 4)
-    assert grid.anchors.dtype == np.float32 and grid.window.dtype == np.float64
-    centres = grid.anchors[: 21 * 21]
+def test_tracker_anchors_and_window():
+    coder = AnchorBoxCoder(8, [0.33, 0.5, 1, 2, 3], [8])
+    anchors = coder.anchors(21)
+    assert anchors.shape == (5 * 21 * 21, 4) and anchors.dtype == np.float32
+    centres = anchors[: 21 * 21]
     assert centres[0, 0] == -80 and centres[-1, 0] == 80 and centres[21, 1] == -72
-    assert np.all(grid.anchors[21 * 21 * 2:21 * 21 * 3, 2:] == 64)  # ratio 1 anchor is 64x64
-    window = grid.window.reshape(5, 21, 21)
+    assert np.all(anchors[21 * 21 * 2:21 * 21 * 3, 2:] == 64)  # ratio 1 anchor is 64x64
+    assert np.array_equal(coder.anchors(21, 255)[:, :2], anchors[:, :2] + 127)  # training grid: shifted
+    window = postprocess.hann_window(21, 5)
+    assert window.dtype == np.float64
+    window = window.reshape(5, 21, 21)
     assert np.all(window[:, 0, :] == 0) and window[0, 10, 10] == window.max()
     assert np.array_equal(window[0], window[4]) and np.allclose(window[0], window[0].T)
-    assert decode.ScoreGrid(831, 127, 8, 8, [1], [8]).score_size == 97
+    assert score_map_size(831, 127, 8, 8) == 97 and score_map_size(287, 127, 8, 0) == 21
 
 
 def test_decode_and_penalty_basics():
-    anchors = np.array([[8, -16, 64, 32]], np.float32)
-    loc = np.zeros((1, 4, 1, 1), np.float32)
-    loc[0, 2] = np.log(2)
-    boxes = decode.decode_boxes(loc, anchors)
-    assert boxes.dtype == np.float32 and np.allclose(boxes[0, :, 0], [8, -16, 128, 32])
+    coder = AnchorBoxCoder(8, [0.5], [8])  # one 88 x 40 anchor shape; S = 3: centres -8, 0, 8
+    loc = np.zeros((1, 4, 3, 3), np.float32)
+    loc[0, 2, 0, 2] = np.log(2)
+    loc[0, 1, 0, 2] = 0.5
+    boxes = coder.decode(torch.from_numpy(loc))
+    assert boxes.dtype == np.float32 and boxes.shape == (1, 4, 9)
+    assert np.allclose(boxes[0, :, 2], [8, -8 + 0.5 * 40, 176, 40]) and np.allclose(boxes[0, :, 4], [0, 0, 88, 40])
     # A box of the target's own size and aspect is not penalised; others are.
     size, scale_z = np.array([40.0, 20.0]), 1.6
     same = np.array([[0], [0], [64], [32]], np.float32)
     other = np.array([[0], [0], [32], [64]], np.float32)
-    assert decode.penalties(same, size, scale_z, 0.2)[0] == pytest.approx(1.0, abs=1e-6)
-    assert decode.penalties(other, size, scale_z, 0.2)[0] < 0.9
+    assert postprocess.penalties(same, size, scale_z, 0.2)[0] == pytest.approx(1.0, abs=1e-6)
+    assert postprocess.penalties(other, size, scale_z, 0.2)[0] < 0.9
 
 
 def test_clip_and_minimum_size():
-    assert decode.clip_box(-5, 500, 3, 900, (360, 480)) == (0.0, 360.0, 10.0, 360.0)
-    assert decode.clip_box(481, 10, 600, 2, (360, 480)) == (480.0, 10.0, 480.0, 10.0)
-    assert decode.corner_box(100.0, 50.0, 20.0, 10.0) == [90.0, 45.0, 20.0, 10.0]
+    assert postprocess.clip_box(-5, 500, 3, 900, (360, 480)) == (0.0, 360.0, 10.0, 360.0)
+    assert postprocess.clip_box(481, 10, 600, 2, (360, 480)) == (480.0, 10.0, 480.0, 10.0)
+    assert center_size_to_xywh(100.0, 50.0, 20.0, 10.0) == [90.0, 45.0, 20.0, 10.0]
 
 
 def test_init_rejects_bad_boxes():
-    tracker = SiamTracker(StubModel(constant_outputs(0.9, base_size=0)), make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    tracker = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), StubModel(constant_outputs(0.9, base_size=0)))
     frame = np.zeros((50, 60, 3), np.uint8)
     for box in [(10, 10, 0, 5), (10, 10, 5, -1), (60, 10, 5, 5), (-20, 0, 10, 10), (1, 2, 3), ("a", 1, 2, 3),
                 (1, 2, float("nan"), 3)]:
         with pytest.raises(TrackerInputError):
             tracker.init(frame, box)
     with pytest.raises(RuntimeError):
-        SiamTracker(StubModel(constant_outputs(0.9)), make_cfg("siamrpn_alex_dwxcorr.yaml")).track(frame)
+        build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), StubModel(constant_outputs(0.9))).track(frame)
 
 
 def test_normalize_frame_gray_and_bgra():
@@ -200,13 +222,13 @@ def test_targets_are_batched_and_independent():
 
     boxes = [(20, 30, 40, 25), (100, 60, 30, 45)]
     model = StubModel(outputs)
-    tracker = SiamTracker(model, cfg)
+    tracker = build_tracker(cfg, model)
     assert tracker.init(frames[0], boxes) == [0, 1]
     together = [tracker.track(f) for f in frames[1:]]
     assert all(x.shape[0] == 2 for x in model.searches) and len(model.searches) == 3
     assert [z.shape[0] for z in model.templates] == [1, 1]  # each target's template alone
     for tid, box in enumerate(boxes):
-        solo = SiamTracker(StubModel(outputs), cfg)
+        solo = build_tracker(cfg, StubModel(outputs))
         solo.init(frames[0], box)
         for frame, both in zip(frames[1:], together):
             alone = solo.track(frame)
@@ -220,7 +242,9 @@ def test_long_term_lost_mode_switching():
     prob = {"value": 0.5}
     model = StubModel(lambda x: constant_outputs(prob["value"])(x))
     tracker = build_tracker(cfg, model)
-    assert isinstance(tracker, SiamRPNLTTracker) and isinstance(SiamTracker(model, cfg), SiamRPNLTTracker)
+    assert isinstance(tracker, SiamRPNLTTracker)
+    with pytest.raises(TypeError, match="build_tracker"):  # the short-term class refuses a long-term config
+        SiamTracker(model, cfg)
     frame = np.full((240, 320, 3), 100, np.uint8)
     tracker.init(frame, (100, 80, 60, 40))
     out = tracker.track(frame)  # score 0.5 < CONFIDENCE_LOW: state kept, now lost
@@ -248,7 +272,7 @@ def test_long_term_state_is_not_clipped():
     out = tracker.track(frame)
     assert tracker._targets[0].center[0] == 104.5
     assert out["bbox"][0] == 100 - 30 / 2
-    short = SiamTracker(StubModel(constant_outputs(0.3, base_size=0)), make_cfg("siamrpn_alex_dwxcorr.yaml"))
+    short = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), StubModel(constant_outputs(0.3, base_size=0)))
     short.init(frame, (90, 90, 30, 30))
     short.track(frame)
     assert short._targets[0].center[0] <= 100

@@ -9,7 +9,7 @@ import pytest
 import torch
 from detectron2.config import get_cfg
 
-from siamtrack import SiamTracker, add_siamtrack_config
+from siamtrack import SiamTracker, add_siamtrack_config, build_tracker
 from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
 
 
@@ -63,8 +63,8 @@ def make_cfg(weights, **track):
 
 @pytest.fixture(scope="module")
 def api_run(reference):
-    """Boxes and scores of SiamTracker.from_config over frames 1..100 (run once per module)."""
-    tracker = SiamTracker.from_config(make_cfg(reference["weights"]))
+    """Boxes and scores of build_tracker(cfg) over frames 1..100 (run once per module)."""
+    tracker = build_tracker(make_cfg(reference["weights"]))
     tracker.init(reference["frames"][0], reference["track"]["init_box"])
     outputs = [tracker.track(frame) for frame in reference["frames"][1:]]
     return np.array([o["bbox"] for o in outputs]), np.array([o["score"] for o in outputs])
@@ -97,7 +97,8 @@ def test_cli_output_boxes_reproduce_pysot_trajectory(reference, tmp_path, capsys
 @pytest.mark.parametrize("batched", [False, True])
 def test_several_targets_match_single_target_runs(reference, api_run, batched):
     """Targets tracked together give each target's solo trajectory bit for bit, in one batched
-    forward per frame or one forward per target."""
+    forward per frame or one forward per target (built through the deprecated alias
+    SiamTracker.from_config, which must give build_tracker's tracker)."""
     frames = reference["frames"][: MULTI_FRAMES + 1]
     other = [40.0, 200.0, 80.0, 60.0]
     cfg = make_cfg(reference["weights"], BATCH_TARGETS=batched)

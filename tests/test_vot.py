@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from siamtrack.evaluation.init_box import init_box_from_region
+from siamtrack.structures.boxes import init_box_from_region
 from siamtrack.evaluation.vot import (accuracy_overlaps, evaluate_vot, expected_overlap_curve,
                                       rasterize_polygon, region_overlap, run_restart)
 

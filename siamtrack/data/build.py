@@ -63,7 +63,7 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
     """Infinite iterable of lists of pair dicts, ``cfg.SOLVER.IMS_PER_BATCH // world size`` each.
 
     Args:
-        cfg: a siamtrack config (DATASETS.TRAIN, DATASETS.SIAM.*, INPUT.SIAM.*,
+        cfg: a siamtrack config (DATASETS.TRAIN, DATASETS.SIAM.*, INPUT.SIAM.*, TRACK.EXEMPLAR_SIZE,
             SOLVER.IMS_PER_BATCH, DATALOADER.NUM_WORKERS).
         mapper: callable pair request -> sample; default ``SiamPairMapper(cfg, True)``.
         dataset_dicts: optional list (one list per DATASETS.TRAIN entry) instead of the catalog.
@@ -87,10 +87,8 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
     # serialised like detectron2's loaders, so forked workers do not copy the dicts on access
     lists = [DatasetFromList(list(d), copy=False, serialize=True) for d in dataset_dicts]
     dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper)
-    logger.info(
-        "Pair loader: %d datasets, %d picks per pool block, %d videos per epoch = %d iterations "
-        "at batch %d", len(names), len(dataset.pool), cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH,
-        cfg.DATASETS.SIAM.VIDEOS_PER_EPOCH // total_batch, total_batch)
+    logger.info("Pair loader: %d datasets, %d picks per pool block, batch %d", len(names),
+                len(dataset.pool), total_batch)
     sampler = PairStreamSampler(get_rank(), world_size, start=int(start_iter) * total_batch)
     return build_batch_data_loader(dataset, sampler, total_batch,
                                    num_workers=cfg.DATALOADER.NUM_WORKERS)

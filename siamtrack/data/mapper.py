@@ -75,14 +75,15 @@ class SiamPairMapper:
 
     @classmethod
     def from_config(cls, cfg, is_train=True):
-        """Read INPUT.SIAM.{EXEMPLAR_SIZE, SEARCH_SIZE, CONTEXT_AMOUNT, NEG, GRAY, TEMPLATE, SEARCH}."""
+        """Read TRACK.{EXEMPLAR_SIZE, CONTEXT_AMOUNT} (shared with the tracker) and
+        INPUT.SIAM.{SEARCH_SIZE, NEG, GRAY, TEMPLATE, SEARCH}."""
         siam = cfg.INPUT.SIAM
         return {
             "template_aug": CropAugmentation.from_node(siam.TEMPLATE),
             "search_aug": CropAugmentation.from_node(siam.SEARCH),
-            "exemplar_size": siam.EXEMPLAR_SIZE,
+            "exemplar_size": cfg.TRACK.EXEMPLAR_SIZE,
             "search_size": siam.SEARCH_SIZE,
-            "context_amount": siam.CONTEXT_AMOUNT,
+            "context_amount": cfg.TRACK.CONTEXT_AMOUNT,
             "neg": siam.NEG if is_train else 0.0,
             "gray": siam.GRAY if is_train else 0.0,
             "seed": cfg.DATASETS.SIAM.SEED,

@@ -1,8 +1,8 @@
-"""Training crops straight from the full image with ONE affine warp (spec §6.1, §6.5, §6.6.2).
+"""Training crops straight from the full image with ONE affine warp (docs/data.md, "Crops").
 
-pysot first warps a 511x511 "crop511" around every object (mean-colour border, §6.1) and saves
+pysot first warps a 511x511 "crop511" around every object (mean-colour border) and saves
 it; training then warps a (shifted, scaled) box of that 511 image onto the 127 / 255 crop
-(black border, §6.6). Both maps are axis-aligned affine, so here they are composed into one
+(black border). Both maps are axis-aligned affine, so here they are composed into one
 2x3 matrix and applied once to the original frame: no pre-cropping step, one interpolation.
 
 Coordinates: the "base" image is pysot's 511 crop (``base_size``), the object centre lands on
@@ -11,13 +11,13 @@ pixel ``base_size // 2``; the final crop has side ``out_size``.
 import cv2
 import numpy as np
 
-from .crop import context_side
+from ..structures.crop import context_side
 
 BASE_SIZE = 511  # pysot's pre-crop side ("crop511")
 
 
 def base_geometry(box, exemplar_size=127, context_amount=0.5, base_size=BASE_SIZE):
-    """The §6.1 map of the full image onto the 511 crop, and the §6.5 target box in it.
+    """The map of the full image onto the 511 crop, and pysot's target box in it.
 
     ``box`` is (x1, y1, x2, y2) in image pixels. Returns ``(a, tx, ty, base_box)`` with
     ``u = a*x + tx``, ``v = a*y + ty`` (a = (base-1)/s_x, s_x = s_z*base/exemplar) and
@@ -38,7 +38,7 @@ def base_geometry(box, exemplar_size=127, context_amount=0.5, base_size=BASE_SIZ
 
 
 def base_target_box(w, h, exemplar_size=127, context_amount=0.5, base_size=BASE_SIZE):
-    """§6.5: the target of original size ``w x h`` inside the 511 crop, as corners."""
+    """pysot's label: the target of original size ``w x h`` inside the 511 crop, as corners."""
     scale_z = exemplar_size / context_side(w, h, context_amount)
     c = base_size // 2
     bw, bh = w * scale_z, h * scale_z
@@ -46,7 +46,7 @@ def base_target_box(w, h, exemplar_size=127, context_amount=0.5, base_size=BASE_
 
 
 def crop_box_in_base(out_size, scale=(1.0, 1.0), shift=(0.0, 0.0), base_size=BASE_SIZE):
-    """§6.6 step 2: the (scaled, shifted) crop box inside the 511 image, and the used scales.
+    """The (scaled, shifted) crop box inside the 511 image, and the used scales.
 
     Centre (base//2, base//2), side ``out_size - 1``; each scale factor is capped at
     ``base / (out_size - 1)``, the shift clamped to ``[-x1, base-1-x2]`` (pysot's order of min/max).
@@ -78,9 +78,9 @@ def pair_crop(
     """Warp the template / search crop of ``box`` out of ``image`` in one affine step.
 
     ``image`` is HxWx3 uint8 (BGR), ``box`` the target (x1, y1, x2, y2) in its pixels; ``scale``
-    and ``shift`` are the drawn §6.6 crop-box factors (1, 1) / offsets (0, 0) for none. Pixels
+    and ``shift`` are the drawn crop-box factors (1, 1) / offsets (0, 0) for none. Pixels
     that come from outside the image take ``mean`` (default: the per-channel mean of the whole
-    image, §6.1); pixels from outside pysot's 511 crop are black (§6.6). With ``precropped`` the
+    image); pixels from outside pysot's 511 crop are black. With ``precropped`` the
     image already is a pysot 511 crop of ``box`` (only its size w, h is used).
     Returns ``(crop, crop_box)``: ``out_size`` square uint8 image, target corners in its pixels.
     """
@@ -134,5 +134,5 @@ def _blacken_outside_base(crop, cbox, out_size, base_size):
 
 
 def image_mean(image):
-    """Per-channel mean of a whole HxWx3 image (the §6.1 border colour) as a float tuple."""
+    """Per-channel mean of a whole HxWx3 image (the 511 crop's border colour) as a float tuple."""
     return tuple(float(v) for v in cv2.mean(image)[:3])

@@ -17,9 +17,9 @@ from .benchmarks import (Benchmark, BenchmarkError, Sequence, canonical_name, lo
                          register_benchmarks)
 from .evaluator import TrackingBenchmarkEvaluator, evaluate_tracker_on_benchmarks, metrics_of
 from .got10k_metrics import GOT10kResult, evaluate_got10k
-from .init_box import init_box_from_region
 from .longterm import LongTermResult, evaluate_longterm
 from .longterm_results import load_longterm_results, read_longterm_results, write_longterm_results
+from ..structures.boxes import init_box_from_region
 from .ope import OPEResult, evaluate_ope, score_sequence
 from .plots import plot_benchmark
 from .results import ResultsError, load_tracker_results

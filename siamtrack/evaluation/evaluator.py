@@ -1,7 +1,7 @@
 """Benchmark evaluation inside detectron2's training loop.
 
 :class:`TrackingBenchmarkEvaluator` is a ``DatasetEvaluator`` that, on ``evaluate()``, wraps the
-model being trained in a :class:`~siamtrack.tracking.SiamTracker`, runs it over a benchmark and
+model being trained in the tracker of ``cfg.TRACK.TYPE`` (``build_tracker``), runs it over a benchmark and
 returns ``{benchmark: {metric: value}}`` (which ``DefaultTrainer``'s ``EvalHook`` puts into the
 ``EventStorage``). The tracker reads the benchmark frames itself, so ``process()`` ignores its
 arguments: use it with ``evaluator.reset(); evaluator.evaluate()``, or through
@@ -69,9 +69,9 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
     def _tracker(self):
         if self.tracker is not None:
             return self.tracker
-        from siamtrack.tracking import SiamTracker
+        from siamtrack.tracking import build_tracker
 
-        return SiamTracker(self.model, self.cfg)
+        return build_tracker(self.cfg, self.model)
 
     def evaluate(self):
         """Run the tracker over the benchmark; ``{dataset_name: metrics}``, or ``{}`` for test

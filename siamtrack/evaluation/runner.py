@@ -14,9 +14,9 @@ from typing import Dict, Optional
 import numpy as np
 from tqdm import tqdm
 
+from ..structures.boxes import init_box_from_region
 from ..utils.frames import read_image
-from .benchmarks.base import Benchmark
-from .init_box import init_box_from_region
+from .benchmarks.base import Benchmark, BenchmarkError
 from .results import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
                       write_times, write_vot_records)
 from .vot import run_restart

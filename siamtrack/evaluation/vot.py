@@ -13,8 +13,8 @@ from typing import Dict, List, Mapping, Optional, Sequence as Seq, Tuple
 
 import numpy as np
 
+from ..structures.boxes import init_box_from_region
 from ..utils.frames import read_image
-from .init_box import init_box_from_region
 
 __all__ = ["EAO_INTERVALS", "region_overlap", "overlap_trajectory", "rasterize_polygon",
            "run_restart", "failure_frames", "accuracy_overlaps", "VOTResult", "evaluate_vot",

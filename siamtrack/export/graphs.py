@@ -53,24 +53,23 @@ class ExportUpChannelHead(_WrappedHead):
     """An :class:`UpChannelRPNHead`'s convolutions around :func:`.xcorr_up_channel_matmul`."""
 
     def track(self, x_feats, kernels):
-        """``(cls, loc)`` of one level."""
+        """``{"cls", "loc"}`` of one level."""
         x, head = _one_level(x_feats), self.inner
         cls = xcorr_up_channel_matmul(head.search_cls_conv(x), kernels["cls"])
         loc = head.loc_adjust(xcorr_up_channel_matmul(head.search_loc_conv(x), kernels["loc"]))
-        return cls, loc
+        return {"cls": cls, "loc": loc}
 
 
 class ExportSiamFCHead(_WrappedHead):
-    """A :class:`SiamFCHead` around :func:`.xcorr_plain_matmul`: ``(score, None)``."""
-
-    produces_boxes = False
+    """A :class:`SiamFCHead` around :func:`.xcorr_plain_matmul`: ``{"score"}``."""
 
     def track(self, x_feats, kernels):
-        """Mean over levels of the plain correlations, then the learnt affine ``adjust``."""
+        """Mean over levels of the plain correlations (each divided by the C*h*w template
+        elements it sums, as the head does), then the learnt affine ``adjust``."""
         total = 0
         for z, x in zip(kernels, x_feats):
-            total = total + xcorr_plain_matmul(x, z)
-        return self.inner.adjust(total / len(kernels)), None
+            total = total + xcorr_plain_matmul(x, z) / (z.shape[1] * z.shape[2] * z.shape[3])
+        return {"score": self.inner.adjust(total / len(kernels))}
 
 
 _HEAD_VARIANTS = {UpChannelRPNHead: ExportUpChannelHead, SiamFCHead: ExportSiamFCHead}
@@ -140,4 +139,5 @@ class StackedHeadGraph(nn.Module):
         """The head's template branch then its correlation and fusion, every frame."""
         z_feats = [input_1[i] for i in range(input_1.shape[0])]
         x_feats = [input_2[i] for i in range(input_2.shape[0])]
-        return self.head.track(x_feats, self.head.template(z_feats))
+        out = self.head.track(x_feats, self.head.template(z_feats))
+        return out["cls"], out["loc"]

@@ -50,10 +50,6 @@ def _shape(tensor, dynamic=()):
     return [dynamic.get(i, int(n)) for i, n in enumerate(tensor.shape)]
 
 
-def _output_keys(model):
-    return ["cls", "loc"] if getattr(model, "produces_boxes", True) else ["score"]
-
-
 def export_siamtrack(model, folder, opset, template_crops, search_crops, threads=None):
     """Write and check ``template.onnx`` / ``track.onnx`` of ``model`` in ``folder``.
 
@@ -65,7 +61,7 @@ def export_siamtrack(model, folder, opset, template_crops, search_crops, threads
         references = [model.track(x, state) for x in search_crops]
     tree = state_tree(state)
     names, kernels = leaf_names(tree), state_leaves(tree, state)
-    outputs = _output_keys(model)
+    outputs = sorted(references[0])  # the head's raw maps: cls, loc (anchor heads) or score
     copy = export_friendly_copy(model)
     template_path, track_path = folder / "template.onnx", folder / "track.onnx"
     # Traced at batch 1 and checked at the batch of the crops (2): a batch size frozen into the

@@ -1,4 +1,5 @@
-"""Siamese model family: backbones, neck, heads, the SiamRPN meta-architecture.
+"""Siamese model family: backbones, neck, heads (each owning its targets, losses and decoding),
+the box coder and the SiamRPN meta-architecture.
 
 Importing this package registers the backbones in detectron2's ``BACKBONE_REGISTRY``, the heads
 in :data:`SIAM_HEAD_REGISTRY` and ``SiamRPN`` in ``META_ARCH_REGISTRY``.
@@ -8,9 +9,10 @@ from .backbone import (  # noqa: F401
     SiamAlexNet, SiamMobileNetV2, SiamResNet, build_siam_alexnet_backbone, build_siam_mobilenetv2_backbone,
     build_siam_resnet_backbone,
 )
+from .box_coder import AnchorBoxCoder
 from .fuse import fuse_conv_bn
 from .heads import (
-    SIAM_HEAD_REGISTRY, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, SiamHead, UpChannelRPNHead,
+    SIAM_HEAD_REGISTRY, AnchorHead, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, SiamHead, UpChannelRPNHead,
     build_siam_head,
 )
 from .meta_arch import SiamRPN
@@ -19,6 +21,6 @@ from .state import concat_states, slice_state
 
 __all__ = [
     "SiamRPN", "fuse_conv_bn", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
-    "SiamHead", "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
-    "SiamResNet", "SiamAlexNet", "SiamMobileNetV2", "concat_states", "slice_state",
+    "SiamHead", "AnchorHead", "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
+    "AnchorBoxCoder", "SiamResNet", "SiamAlexNet", "SiamMobileNetV2", "concat_states", "slice_state",
 ]

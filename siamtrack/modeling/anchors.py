@@ -1,7 +1,7 @@
 """Anchor shapes and the score-map grids they are placed on (pysot's ``Anchors``).
 
 Every grid here is flattened anchor-major: index ``a * S * S + y * S + x`` for anchor ``a`` at
-score-map cell ``(y, x)``, the layout of the ``cls`` / ``loc`` channels (SIAMRPN.md §3.6, §4).
+score-map cell ``(y, x)``, the layout of the ``cls`` / ``loc`` channels (docs/model.md, "Anchors").
 """
 import math
 
@@ -26,9 +26,10 @@ def generate_base_anchors(stride, ratios, scales):
     return np.asarray(shapes, dtype=np.float32)
 
 
-def score_map_size(instance_size, exemplar_size, stride, base_size):
-    """Side S of the tracker's score map: ``(instance - exemplar) // stride + 1 + base_size``."""
-    return (instance_size - exemplar_size) // stride + 1 + base_size
+def score_map_size(instance_size, exemplar_size, stride, offset):
+    """Side S of the tracker's score map: ``(instance - exemplar) // stride + 1 + offset``
+    (``offset`` is ``TRACK.SCORE_SIZE_OFFSET``: 8 for the padded ResNet / MobileNet heads, 0 for AlexNet)."""
+    return (instance_size - exemplar_size) // stride + 1 + offset
 
 
 def _grid(base_anchors, stride, size, origin):
@@ -50,7 +51,7 @@ def _grid(base_anchors, stride, size, origin):
 def tracker_anchor_grid(base_anchors, stride, score_size):
     """Tracker anchors (cx, cy, w, h), float32, relative to the search-crop centre.
 
-    Centres run from ``-(S // 2) * stride`` in steps of ``stride`` (SIAMRPN.md §4.2).
+    Centres run from ``-(S // 2) * stride`` in steps of ``stride``.
     """
     return _grid(base_anchors, stride, score_size, -(score_size // 2) * stride)
 
@@ -58,18 +59,8 @@ def tracker_anchor_grid(base_anchors, stride, score_size):
 def training_anchor_grid(base_anchors, stride, score_size, search_size):
     """Training anchors (cx, cy, w, h), float32, in absolute search-crop pixels.
 
-    Centres start at ``search_size // 2 - (S // 2) * stride`` (SIAMRPN.md §4.3), so the centre
+    Centres start at ``search_size // 2 - (S // 2) * stride``, so the centre
     anchor sits on pixel ``search_size // 2``, where an unshifted target is.
     """
     return _grid(base_anchors, stride, score_size, search_size // 2 - (score_size // 2) * stride)
 
-
-def cxcywh_to_xyxy(boxes):
-    """Convert (..., 4) centre-size boxes to corners, keeping the array type and dtype."""
-    half_w, half_h = boxes[..., 2] * 0.5, boxes[..., 3] * 0.5
-    out = boxes.copy() if isinstance(boxes, np.ndarray) else boxes.clone()
-    out[..., 0] = boxes[..., 0] - half_w
-    out[..., 1] = boxes[..., 1] - half_h
-    out[..., 2] = boxes[..., 0] + half_w
-    out[..., 3] = boxes[..., 1] + half_h
-    return out

@@ -1,4 +1,4 @@
-"""Losses of the Siamese heads (SIAMRPN.md §5 and the BCE / smooth-L1 variant).
+"""Losses of the Siamese heads (docs/model.md, "Training forward": pysot's and the BCE / smooth-L1 variant).
 
 Shapes: ``cls`` (B, 2k, S, S) class-major logits, ``loc`` (B, 4k, S, S) coordinate-major deltas;
 ``labels`` (B, A) int64 in {-1, 0, 1}, ``deltas`` (B, A, 4), ``loc_weights`` (B, A), with
@@ -7,7 +7,10 @@ Shapes: ``cls`` (B, 2k, S, S) class-major logits, ``loc`` (B, 4k, S, S) coordina
 import torch.nn.functional as F
 from fvcore.nn import smooth_l1_loss
 
-__all__ = ["pysot_cls_loss", "pysot_loc_loss", "bce_cls_loss", "smooth_l1_loc_loss", "siamfc_loss"]
+__all__ = ["AnchorLoss", "LOSS_TYPES", "pysot_cls_loss", "pysot_loc_loss", "bce_cls_loss", "smooth_l1_loc_loss",
+           "siamfc_loss"]
+
+LOSS_TYPES = ("pysot", "bce_smoothl1")
 
 
 def _flat_pred(t, parts):
@@ -71,3 +74,35 @@ def siamfc_loss(score, labels, weights):
     logits = score.reshape(score.shape[0], -1)
     loss = F.binary_cross_entropy_with_logits(logits, labels, weight=weights, reduction="sum")
     return loss / score.shape[0]
+
+
+class AnchorLoss:
+    """The weighted classification + localisation loss of an anchor head.
+
+    ``loss_type`` "pysot": softmax NLL split by class (:func:`pysot_cls_loss`) + weighted L1
+    (:func:`pysot_loc_loss`); "bce_smoothl1": :func:`bce_cls_loss` + :func:`smooth_l1_loc_loss`.
+    """
+
+    def __init__(self, loss_type="pysot", cls_weight=1.0, loc_weight=1.2, smooth_l1_beta=1.0 / 9):
+        """
+        Args:
+            loss_type: one of :data:`LOSS_TYPES` (``MODEL.SIAM_RPN.LOSS_TYPE``).
+            cls_weight, loc_weight: weights of the two terms.
+            smooth_l1_beta: beta of the smooth-L1 loss ("bce_smoothl1").
+        """
+        if loss_type not in LOSS_TYPES:
+            raise ValueError(f"MODEL.SIAM_RPN.LOSS_TYPE must be one of {LOSS_TYPES}, got {loss_type!r}")
+        self.loss_type = loss_type
+        self.cls_weight = float(cls_weight)
+        self.loc_weight = float(loc_weight)
+        self.smooth_l1_beta = float(smooth_l1_beta)
+
+    def __call__(self, cls, loc, labels, deltas, loc_weights):
+        """``{"loss_cls", "loss_loc"}`` of head outputs against stacked anchor targets (module doc)."""
+        if self.loss_type == "pysot":
+            loss_cls = pysot_cls_loss(cls, labels)
+            loss_loc = pysot_loc_loss(loc, deltas, loc_weights)
+        else:
+            loss_cls = bce_cls_loss(cls, labels)
+            loss_loc = smooth_l1_loc_loss(loc, deltas, labels, self.smooth_l1_beta)
+        return {"loss_cls": self.cls_weight * loss_cls, "loss_loc": self.loc_weight * loss_loc}

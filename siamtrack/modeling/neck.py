@@ -1,4 +1,4 @@
-"""The adjust neck (pysot ``AdjustAllLayer``, SIAMRPN.md §3.1)."""
+"""The adjust neck (pysot ``AdjustAllLayer``; docs/model.md, "Neck and heads")."""
 import torch.nn as nn
 
 

@@ -1,4 +1,4 @@
-"""Training targets of a template/search pair (SIAMRPN.md §4.4).
+"""Training targets of a template/search pair (docs/model.md, "Training forward").
 
 Labels use detectron2's :class:`Matcher` on :func:`pairwise_iou` and :func:`subsample_labels`;
 regression targets use :class:`Box2BoxTransform` with unit weights, which is exactly pysot's

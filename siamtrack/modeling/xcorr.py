@@ -1,4 +1,4 @@
-"""Cross-correlation primitives of Siamese trackers (SIAMRPN.md §3.2).
+"""Cross-correlation primitives of Siamese trackers (docs/model.md, "Neck and heads").
 
 All correlate without padding, stride 1 and without flipping the kernel (a ``conv2d``), each
 sample of the batch with its own template. ``x`` is the search feature, ``kernel`` the template.

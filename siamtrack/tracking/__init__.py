@@ -1,18 +1,22 @@
-"""Tracking videos: :class:`SiamTracker` (pysot's SiamRPN tracker, exact), its long-term variant,
-frame normalisation and video readers/writers for ``tools/track_video.py``."""
-from .build import (
-    DeviceError, WeightsError, build_inference_model, build_tracker, default_device, load_weights,
-    prepare_model, resolve_device, tracker_class,
-)
+"""Tracking videos: :data:`TRACKER_REGISTRY` and :func:`build_tracker` (the one way to build a
+tracker), pysot's SiamRPN tracker (exact), its long-term variant, the SiamFC tracker, frame
+normalisation and video readers/writers for ``tools/track_video.py``."""
 from ..utils.errors import InputError
+from .base import BaseTracker
+from .build import (
+    DeviceError, WeightsError, build_inference_model, default_device, load_weights, prepare_model, resolve_device,
+)
 from ..utils.frames import FrameError, normalize_frame
 from .longterm import SiamRPNLTTracker
+from .registry import TRACKER_REGISTRY, build_tracker
+from .siamfc import SiamFCTracker
+from .target import TrackerInputError, validate_box
 from .timing import StageTimer
-from .tracker import SiamRPNTracker, SiamTracker, TrackerInputError, validate_box
+from .tracker import SiamRPNTracker, SiamTracker
 
 __all__ = [
-    "SiamTracker", "SiamRPNTracker", "SiamRPNLTTracker", "build_tracker", "tracker_class",
-    "build_inference_model", "prepare_model", "load_weights", "resolve_device", "default_device",
+    "TRACKER_REGISTRY", "build_tracker", "BaseTracker", "SiamTracker", "SiamRPNTracker", "SiamRPNLTTracker",
+    "SiamFCTracker", "build_inference_model", "prepare_model", "load_weights", "resolve_device", "default_device",
     "normalize_frame", "validate_box", "StageTimer", "InputError", "TrackerInputError", "FrameError",
     "DeviceError", "WeightsError",
 ]

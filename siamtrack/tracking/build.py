@@ -1,9 +1,12 @@
-"""Building a tracker: the variant from ``TRACK.TYPE``, the device, weights and inference speed-ups."""
+"""The inference model of a config: device, weights and speed-ups (used by
+:func:`~siamtrack.tracking.build_tracker`)."""
 import logging
 
 import torch
+from detectron2.modeling import build_model
 
 from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
+from ..modeling import fuse_conv_bn
 from ..utils.errors import InputError, first_line
 
 logger = logging.getLogger(__name__)
@@ -14,25 +17,6 @@ WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting py
 
 class DeviceError(InputError):
     """``MODEL.DEVICE`` names no usable device; one line meant for users."""
-
-
-def tracker_class(name):
-    """The tracker class registered under ``name`` (``TRACK.TYPE``)."""
-    from .longterm import SiamRPNLTTracker
-    from .tracker import SiamRPNTracker
-
-    types = {"SiamRPNTracker": SiamRPNTracker, "SiamRPNLTTracker": SiamRPNLTTracker}
-    if name not in types:
-        raise InputError(f"unknown TRACK.TYPE {name!r}; choose one of {sorted(types)}")
-    return types[name]
-
-
-def build_tracker(cfg, model=None):
-    """A tracker of type ``cfg.TRACK.TYPE`` (short-term or long-term) around ``model``; with
-    ``model=None`` around :func:`build_inference_model` of ``cfg``."""
-    if model is None:
-        model = build_inference_model(cfg)
-    return tracker_class(cfg.TRACK.TYPE)(model, cfg)
 
 
 def resolve_device(name):
@@ -59,8 +43,6 @@ def default_device():
 def prepare_model(model, cfg):
     """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST`` and
     (CUDA only) ``TRACK.HALF``, in place. Returns the model. Not for a model still being trained."""
-    from ..modeling import fuse_conv_bn
-
     model.eval()
     if cfg.TRACK.FUSE_CONV_BN:
         fuse_conv_bn(model)
@@ -75,8 +57,6 @@ def prepare_model(model, cfg):
 def build_inference_model(cfg):
     """Build ``cfg``'s model on ``cfg.MODEL.DEVICE``, load ``cfg.MODEL.WEIGHTS`` (warning when
     unset: an untrained model tracks nothing useful) and :func:`prepare_model` it."""
-    from detectron2.modeling import build_model
-
     resolve_device(cfg.MODEL.DEVICE)
     model = build_model(cfg)
     model.eval()

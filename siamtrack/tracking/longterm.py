@@ -1,13 +1,18 @@
-"""pysot's long-term tracker (SiamRPNLTTracker, SIAMRPN.md §8.6)."""
+"""pysot's long-term tracker (SiamRPNLTTracker, docs/tracking.md, "Long-term tracking")."""
 import numpy as np
 
-from . import decode
-from .tracker import SiamTracker
+from ..structures.boxes import center_size_to_xywh
+from . import postprocess
+from .registry import TRACKER_REGISTRY
+from .tracker import SiamRPNTracker
+
+__all__ = ["SiamRPNLTTracker"]
 
 LOST_WINDOW_INFLUENCE = 0.001
 
 
-class SiamRPNLTTracker(SiamTracker):
+@TRACKER_REGISTRY.register()
+class SiamRPNLTTracker(SiamRPNTracker):
     """Long-term variant (``TRACK.TYPE: SiamRPNLTTracker``): a target whose best score drops below
     ``TRACK.CONFIDENCE_LOW`` keeps its box and is searched for in a ``TRACK.LOST_INSTANCE_SIZE``
     crop with an almost flat window until a score above ``TRACK.CONFIDENCE_HIGH`` re-acquires it.
@@ -17,12 +22,21 @@ class SiamRPNLTTracker(SiamTracker):
     """
 
     def __init__(self, model, cfg):
-        """See :class:`SiamTracker`; also reads ``TRACK.LOST_INSTANCE_SIZE`` and the confidences."""
+        """See :class:`SiamRPNTracker`; also reads ``TRACK.LOST_INSTANCE_SIZE`` and the confidences."""
         super().__init__(model, cfg)
         self.lost_instance_size = int(cfg.TRACK.LOST_INSTANCE_SIZE)
         # pysot compares the float32 score with the thresholds in float32 (NumPy >= 2 rules).
         self.confidence_low = np.float32(cfg.TRACK.CONFIDENCE_LOW)
         self.confidence_high = np.float32(cfg.TRACK.CONFIDENCE_HIGH)
+
+    def _new_target(self, center, size, average, state):
+        target = super()._new_target(center, size, average, state)
+        target.lost = False
+        return target
+
+    def _inherit(self, previous, targets):
+        for old, new in zip(previous, targets):
+            new.lost = old.lost  # pysot's long-term flag survives init
 
     def _instance_size(self, target):
         return self.lost_instance_size if target.lost else self.instance_size
@@ -30,13 +44,12 @@ class SiamRPNLTTracker(SiamTracker):
     def _window_influence(self, target):
         return LOST_WINDOW_INFLUENCE if target.lost else self.window_influence
 
-    def _update(self, target, frame_shape, grid, scale_z, scores, boxes):
+    def _update(self, target, frame_shape, window, scale_z, scores, boxes):
         """Update only on a confident score; the state is stored before clipping."""
-        best, box, score, penalty = decode.select_best(
-            scores, boxes, target.size, scale_z, grid.window, self.penalty_k,
-            self._window_influence(target))
+        _, box, score, penalty = postprocess.select_best(
+            scores, boxes, target.size, scale_z, window, self.penalty_k, self._window_influence(target))
         if score >= self.confidence_low:
-            cx, cy, w, h = decode.smooth_update(target.center, target.size, box, score, penalty, self.lr)
+            cx, cy, w, h = postprocess.smooth_update(target.center, target.size, box, score, penalty, self.lr)
         else:
             (cx, cy), (w, h) = target.center, target.size
         target.center = np.array([cx, cy], dtype=np.float64)
@@ -45,5 +58,5 @@ class SiamRPNLTTracker(SiamTracker):
             target.lost = True
         elif score > self.confidence_high:
             target.lost = False
-        cx, cy, w, h = decode.clip_box(cx, cy, w, h, frame_shape)
-        return {"bbox": decode.corner_box(cx, cy, w, h), "score": float(score)}
+        cx, cy, w, h = postprocess.clip_box(cx, cy, w, h, frame_shape)
+        return {"bbox": center_size_to_xywh(cx, cy, w, h), "score": float(score)}

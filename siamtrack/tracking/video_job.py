@@ -19,11 +19,11 @@ import cv2
 from tqdm import tqdm
 
 from ..config import load_config
-from ..evaluation.init_box import init_box_from_region
+from ..structures.boxes import init_box_from_region
 from ..utils.errors import InputError, first_line
 from .build import default_device, resolve_device
 from .outputs import BoxWriter, VideoWriter
-from .tracker import validate_box
+from .target import validate_box
 
 __all__ = ["TrackingInterrupted", "TrackingSummary", "load_tracking_config", "read_init_box",
            "select_box_interactively", "open_writers", "track_video"]

@@ -1,7 +1,7 @@
 """Siamese backbones registered in detectron2's ``BACKBONE_REGISTRY``.
 
 ``build_siam_resnet_backbone``, ``build_siam_alexnet_backbone`` and
-``build_siam_mobilenetv2_backbone``; parameter names equal pysot's (SIAMRPN.md §1.3).
+``build_siam_mobilenetv2_backbone``; parameter names equal pysot's (docs/model.md).
 """
 from .alexnet import LEGACY_TO_LAYERED, SiamAlexNet, build_siam_alexnet_backbone
 from .mobilenet_v2 import SiamMobileNetV2, build_siam_mobilenetv2_backbone

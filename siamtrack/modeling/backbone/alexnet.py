@@ -1,4 +1,4 @@
-"""pysot's AlexNet with BatchNorm (SIAMRPN.md §2.2) as a detectron2 backbone.
+"""pysot's AlexNet with BatchNorm as a detectron2 backbone (docs/model.md).
 
 Two parameter layouts exist in pysot: "legacy" (one flat ``features`` Sequential, the released
 models) and "layered" (``layer1`` .. ``layer5``, pysot's AlexNet training config). The layers

@@ -1,4 +1,4 @@
-"""pysot's dilated MobileNetV2 (SIAMRPN.md §2.3) as a detectron2 backbone.
+"""pysot's dilated MobileNetV2 as a detectron2 backbone (docs/model.md).
 
 Unlike torchvision's MobileNetV2, the stem conv has no padding, strided depthwise convs have no
 padding, later stages are dilated (output stride 8), the t=1 block keeps its expansion conv,

@@ -1,4 +1,4 @@
-"""pysot's atrous ResNet (SIAMRPN.md §2.1) as a detectron2 backbone.
+"""pysot's atrous ResNet as a detectron2 backbone (docs/model.md).
 
 Differences from detectron2's / torchvision's ResNet that matter for checkpoint compatibility:
 the stem conv has no padding, the stride sits in the 3x3 conv, layer3/layer4 are dilated
@@ -16,7 +16,7 @@ RESNET_FEATURES = ("stem", "layer1", "layer2", "layer3", "layer4")
 
 
 def _first_conv_geometry(stride, dilation, has_downsample):
-    """(padding, dilation) of a block's strided 3x3 conv (pysot's rule, §2.1)."""
+    """(padding, dilation) of a block's strided 3x3 conv (pysot's rule)."""
     padding = 2 - stride
     if has_downsample and dilation > 1:
         dilation = dilation // 2
@@ -76,7 +76,7 @@ class Bottleneck(nn.Module):
 
 
 def _make_downsample(inplanes, outplanes, stride, dilation):
-    """pysot's shortcut: 1x1 for stride 1 / dilation 1, otherwise a 3x3 conv (§2.1)."""
+    """pysot's shortcut: 1x1 for stride 1 / dilation 1, otherwise a 3x3 conv."""
     if stride == 1 and dilation == 1:
         conv = nn.Conv2d(inplanes, outplanes, 1, stride, bias=False)
     elif dilation > 1:

@@ -1,12 +1,17 @@
-"""Batched template/search crops as network input, on the CPU (OpenCV) or on the GPU (torch).
+"""THE crop of Siamese trackers: the context window around a target, cut and resized.
 
-Both paths cut pysot's square window (SIAMRPN.md §8.3: ``floor(c - (side+1)/2 + 0.5)`` corner,
-mean-colour padding truncated to ``uint8``) and resize it with OpenCV's ``uint8`` bilinear
-arithmetic. The CPU path calls OpenCV itself (:func:`crop_window`, pixel-equal to
-:func:`siamtrack.data.crop.crop_subwindow`); the torch path reproduces OpenCV's fixed-point
-interpolation (11-bit coefficients, the rounding of its vertical pass, the 2x-downscale shortcut)
-with integer tensor ops, so a frame uploaded once to the GPU yields the same crops without a
-round trip through host memory.
+The window (docs/tracking.md, "The crop") is the square of side
+:func:`context_side` ``* instance / exemplar`` centred on the target, with the top-left corner
+``floor(c - (side + 1) / 2 + 0.5)`` (:func:`window_origin`); pixels outside the frame take the
+frame's mean colour truncated to ``uint8``; the ``uint8`` window is resized with OpenCV's
+bilinear interpolation. Training pairs (``siamtrack.data.pair_crop``) use the same
+:func:`context_side`.
+
+Two implementations give the same pixels: :func:`crop_window` / :func:`opencv_crops` call
+OpenCV on the CPU; :func:`torch_crops` reproduces OpenCV's fixed-point interpolation (11-bit
+coefficients, the rounding of its vertical pass, the 2x-downscale shortcut) with integer tensor
+ops, so a frame uploaded once to the GPU yields the same crops without a round trip through
+host memory.
 """
 import math
 from functools import lru_cache
@@ -15,18 +20,38 @@ import cv2
 import numpy as np
 import torch
 
-from ..data.crop import window_origin
+__all__ = ["context_side", "window_origin", "crop_window", "opencv_crops", "torch_crops"]
 
 _COEF_BITS = 11
 _COEF_SCALE = 1 << _COEF_BITS
 
 
-def crop_window(frame, center, out_size, side, average):
-    """pysot's crop of one window with OpenCV, as :func:`siamtrack.data.crop.crop_subwindow`.
+def context_side(w, h, context_amount=0.5):
+    """Side of the square template window around a ``w x h`` target: sqrt((w+p)(h+p)), p = c(w+h)."""
+    p = context_amount * (w + h)
+    return math.sqrt((w + p) * (h + p))
 
-    Same pixels, but only the window is padded (``cv2.copyMakeBorder`` of the part inside the
-    frame) instead of a mean-filled copy of the whole padded frame: the padding then costs
-    microseconds instead of milliseconds on a large search window.
+
+def window_origin(center, side):
+    """Top-left corner (x0, y0) of the ``side`` x ``side`` window centred on ``center``:
+    ``floor(c - (side+1)/2 + 0.5)``. (The window's centre ``x0 + (side-1)/2`` so lies 0.5 to 1.5
+    pixels left / above ``c``; pysot does not compensate it, nor does siamtrack.)"""
+    half = (side + 1) / 2
+    return math.floor(center[0] - half + 0.5), math.floor(center[1] - half + 0.5)
+
+
+def crop_window(frame, center, out_size, side, average):
+    """pysot's crop (``get_subwindow``) of the ``side`` x ``side`` window centred on ``center``,
+    resized to ``out_size``.
+
+    ``frame`` is an HxWx3 uint8 BGR image, ``center`` (cx, cy), ``side`` an integer. The corner
+    is :func:`window_origin`; pixels outside the frame take ``average`` truncated to uint8; the
+    uint8 patch is resized with OpenCV's bilinear interpolation. Returns an ``out_size`` square
+    HxWx3 uint8 patch (a view of ``frame`` when nothing is padded or resized).
+
+    pysot pads a mean-filled copy of the whole frame; here only the window is padded
+    (``cv2.copyMakeBorder`` of its part inside the frame): the same pixels, in microseconds
+    instead of milliseconds on a large search window.
     """
     side = int(side)
     height, width = frame.shape[:2]

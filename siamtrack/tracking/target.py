@@ -1,0 +1,53 @@
+"""One tracked target's state, and the checks of the boxes users give."""
+import math
+
+import numpy as np
+
+from ..utils.errors import InputError
+
+__all__ = ["Target", "TrackerInputError", "validate_box", "is_single_box"]
+
+
+class TrackerInputError(InputError):
+    """An init box the tracker cannot use; the message is one line meant for users."""
+
+
+class Target:
+    """Per-target state: centre and size (float64 arrays, frame pixels), the init frame's mean
+    colour (the crops' padding) and the model's template state of this target alone (batch of
+    one). Trackers may add their own fields (the long-term tracker's ``lost`` flag)."""
+
+    def __init__(self, center, size, average, state):
+        self.center = center
+        self.size = size
+        self.average = average
+        self.state = state
+
+
+def validate_box(box, frame_shape=None):
+    """Return ``box`` as four floats ``(x, y, w, h)``, or raise :class:`TrackerInputError`.
+
+    The size must be positive and finite; with ``frame_shape`` the box must overlap the frame.
+    """
+    try:
+        values = [float(v) for v in box]
+    except (TypeError, ValueError):
+        raise TrackerInputError(f"a box must be 4 numbers x,y,w,h, got {box!r}") from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise TrackerInputError(f"a box must be 4 finite numbers x,y,w,h, got {box!r}")
+    x, y, w, h = values
+    if w <= 0 or h <= 0:
+        raise TrackerInputError(f"box {x:g},{y:g},{w:g},{h:g} has zero or negative size")
+    if frame_shape is not None:
+        height, width = frame_shape[:2]
+        if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+            raise TrackerInputError(
+                f"box {x:g},{y:g},{w:g},{h:g} lies outside the {width}x{height} frame")
+    return values
+
+
+def is_single_box(box):
+    """True for one box (4 numbers), False for a sequence of boxes."""
+    if isinstance(box, np.ndarray):
+        return box.ndim == 1
+    return len(box) == 0 or not hasattr(box[0], "__len__")
