@@ -58,3 +58,26 @@ def write_jpegs(folder, images, pattern):
     os.makedirs(folder, exist_ok=True)
     for i, image in enumerate(images):
         cv2.imwrite(os.path.join(folder, pattern % (i + 1)), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+
+
+def write_got10k_val(root, size=(160, 120)):
+    """GOT-10k ``val`` layout: list.txt; per sequence JPEG frames, groundtruth.txt, the three
+    label files and meta_info.ini. Sequence 1 has frames where the target is hidden."""
+    split = os.path.join(root, "val")
+    seqs = generated_sequences(2, 10, size)
+    for index, (name, images, boxes) in enumerate(seqs):
+        folder = os.path.join(split, name)
+        write_jpegs(folder, images, "%08d.jpg")
+        np.savetxt(os.path.join(folder, "groundtruth.txt"), boxes, fmt="%.4f", delimiter=",")
+        cover = np.full(len(boxes), 8)
+        if index == 1:
+            cover[3:6] = 0
+        labels = {"cover": cover, "absence": (cover == 0).astype(int),
+                  "cut_by_image": np.zeros(len(boxes), int)}
+        for label, values in labels.items():
+            np.savetxt(os.path.join(folder, label + ".label"), values, fmt="%d")
+        with open(os.path.join(folder, "meta_info.ini"), "w") as f:
+            f.write("[METAINFO]\nresolution: (%d, %d)\n" % size)
+    with open(os.path.join(split, "list.txt"), "w") as f:
+        f.write("\n".join(name for name, _, _ in seqs))
+    return seqs
