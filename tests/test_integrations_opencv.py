@@ -100,6 +100,8 @@ def test_long_term_ok_is_the_trackers_lost_state(bag_video, weights):
         assert ok == (not lost)
     oks = [ok for ok, _, _ in results]
     assert True in oks and False in oks
+    assert not results[-1][0]  # lost at the end; a new init starts afresh, not lost
+    assert _run(tracker, _frames(bag_video)) == results
 
 
 def test_device_falls_back_to_cpu_without_gpu(weights):

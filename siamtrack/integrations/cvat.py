@@ -62,8 +62,7 @@ class SiamTrackingFunction:
     def __init__(self, cfg, score_threshold=None):
         """Build the network of ``cfg`` (a ``CfgNode``) once; shapes share it."""
         self.cfg = cfg
-        self._first = make_tracker(cfg)
-        self.model = self._first.model
+        self.model = make_tracker(cfg).model  # built, weights loaded and prepared once
         self.score_threshold = default_score_threshold(cfg, score_threshold)
 
     def preprocess_image(self, context, image):

@@ -19,16 +19,20 @@ class SiamTrackerCV:
     tracker (``TRACK.TYPE: SiamRPNLTTracker``) its own lost state, for the short-term tracker a
     best score below ``score_threshold`` (default ``TRACK.CONFIDENCE_LOW``, 0.85 unless the
     config sets it). The short-term tracker keeps following its best guess when ``ok`` is False.
+    Each :meth:`init` starts afresh (unlike pysot's long-term tracker, whose lost flag survives
+    ``init``).
     """
 
-    def __init__(self, tracker, score_threshold):
-        """Wrap ``tracker`` (a siamtrack tracker); prefer :func:`create`."""
-        self.tracker = tracker
+    def __init__(self, cfg, score_threshold, model=None):
+        """A tracker of ``cfg`` around ``model`` (built from ``cfg`` when None); prefer :func:`create`."""
+        self.cfg = cfg
+        self.tracker = make_tracker(cfg, model)
         self.score_threshold = float(score_threshold)
         self._score = 0.0
 
     def init(self, frame, box):
-        """Start tracking ``box`` (x, y, w, h) in ``frame``."""
+        """Start tracking ``box`` (x, y, w, h) in ``frame``, forgetting any previous target."""
+        self.tracker = make_tracker(self.cfg, self.tracker.model)
         self.tracker.init(frame, tuple(box))
         self._score = 1.0
 
@@ -52,4 +56,4 @@ def create(name, weights=None, device=None, opts=(), score_threshold=None):
     ``opts`` (``KEY VALUE`` config overrides). See :class:`SiamTrackerCV` for
     ``score_threshold``."""
     cfg = resolve_config(name, opts, weights=weights, device=device)
-    return SiamTrackerCV(make_tracker(cfg), default_score_threshold(cfg, score_threshold))
+    return SiamTrackerCV(cfg, default_score_threshold(cfg, score_threshold))
