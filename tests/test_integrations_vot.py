@@ -116,7 +116,8 @@ def _write_workspace(root, stack, sequences, registry):
 def _vot(workspace, *args):
     """Run the toolkit's CLI offline; returns its output (stdout and stderr)."""
     env = dict(os.environ, VOT_RESULTS_BINARY="0", https_proxy="http://127.0.0.1:9",
-               HTTPS_PROXY="http://127.0.0.1:9", PYTHONPATH=str(REPO_ROOT))
+               HTTPS_PROXY="http://127.0.0.1:9",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
     run = subprocess.run([sys.executable, "-m", "vot", *args, "--workspace", str(workspace)],
                          cwd=str(workspace), env=env, capture_output=True, text=True, timeout=600)
     out = run.stdout + run.stderr
@@ -187,8 +188,10 @@ def test_vot_toolkit_evaluates_and_analyses_siamtrack(tmp_path):
     _write_workspace(lt, STACKS["lt"], sequences, registry)
 
     # short-term: restart ("baseline") and one-pass experiments
-    experiments = ["--experiments", "unsupervised"] if RESTART_BROKEN else []
-    out = _vot(st, "evaluate", "siamtrack", *experiments)
+    out = _vot(st, "evaluate", "siamtrack")
+    if RESTART_BROKEN:  # the toolkit bug of docs/integrations.md; fails here once it is fixed
+        assert "but multiple objects were provided for initialization" in out, out
+        out = _vot(st, "evaluate", "siamtrack", "--experiments", "unsupervised")
     assert "Evaluation concluded successfuly" in out, out  # (sic), the toolkit's message
     _assert_one_pass_matches(st, "siamtrack", "unsupervised", seqs,
                              lambda: _siamtrack_tracker(weights))
