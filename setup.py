@@ -14,6 +14,28 @@ def read_version():
     raise RuntimeError("siamtrack/__init__.py has no __version__")
 
 
+# Optional integrations (docs/install.md, "Extras"). Each feature that needs one fails with a
+# one-line error naming its extra when it is missing.
+EXTRAS = {
+    "onnx": ["onnx>=1.14", "onnxruntime>=1.16"],  # siamtrack-export, TRACK.BACKEND onnxruntime
+    "tune": ["optuna>=3"],  # hyper-parameter search
+    # vot-toolkit 0.8 / 0.9 cannot run supervised experiments with single-target TraX trackers;
+    # attributee 0.1.10 breaks `import vot` on Python 3.11.
+    "vot": ["vot-trax>=4.0.1,<5", "vot-toolkit>=0.7.4,<0.8", "attributee>=0.1.8,<0.1.10"],
+    "got10k": ["got10k>=0.1.3"],
+    # cvat-sdk / cvat-cli 2.80 need Python >= 3.11: on older interpreters the extra installs nothing.
+    "cvat": ['cvat-sdk>=2.80,<3; python_version >= "3.11"', 'cvat-cli>=2.80,<3; python_version >= "3.11"'],
+}
+EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
+# The test suite runs every integration's tests, so it needs every extra (got10k also serves as
+# the reference for the GOT-10k metrics).
+EXTRAS["test"] = ["pytest>=7"] + EXTRAS["all"]
+
+# The YAML files of the repository's configs/ ship inside the package as siamtrack/configs
+# (siamtrack.model_zoo finds them there in a wheel, and in configs/ in a checkout or an
+# editable install): configs/ stays the one source.
+CONFIG_PACKAGES = {"siamtrack.configs": "configs", "siamtrack.configs.pysot": "configs/pysot"}
+
 setup(
     name="siamtrack",
     version=read_version(),
@@ -24,7 +46,10 @@ setup(
     python_requires=">=3.8",
     # siamtrack_cli holds the commands; it sits beside siamtrack so that `--help` and argument
     # errors answer before `import siamtrack` (which imports torch and detectron2).
-    packages=find_packages(include=["siamtrack", "siamtrack.*", "siamtrack_cli", "siamtrack_cli.*"]),
+    packages=find_packages(include=["siamtrack", "siamtrack.*", "siamtrack_cli", "siamtrack_cli.*"])
+    + list(CONFIG_PACKAGES),
+    package_dir=CONFIG_PACKAGES,
+    package_data={name: ["*.yaml"] for name in CONFIG_PACKAGES},
     # detectron2 is not on PyPI under its own name: `make setup` (tools/install_detectron2.py)
     # installs it, and `import siamtrack` explains how when it is missing.
     install_requires=[
@@ -37,7 +62,7 @@ setup(
         "tqdm",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require=EXTRAS,
     entry_points={
         "console_scripts": [
             "siamtrack-track = siamtrack_cli.track:main",

@@ -7,12 +7,15 @@ unless a comment says otherwise; YAML files in ``configs/`` set the per-experime
 Renamed and dropped keys are still accepted for one release, with a one-line warning, by configs
 that went through :func:`add_siamtrack_config` (see :mod:`siamtrack.config_compat`).
 """
+import logging
 import os
 
 from detectron2.config import CfgNode as CN
 from detectron2.config import get_cfg
 
 from .config_compat import SiamtrackCfgNode
+from .packaged_configs import find_config, missing_config_message
+from .utils.device import announce_cpu_fallback, default_device
 from .utils.errors import InputError
 
 
@@ -20,23 +23,48 @@ class ConfigError(InputError):
     """A config file or override that cannot be loaded; the message is one line."""
 
 
+class UnknownConfigError(ConfigError):
+    """A config name that is neither a file nor a packaged config; the message lists the packaged
+    names (``siamtrack.model_zoo.list_configs()``)."""
+
+
 def load_config(config_file, opts=()):
     """detectron2's default config plus siamtrack's keys, ``config_file`` and ``opts`` merged in.
 
+    ``config_file`` is a YAML path or a packaged config name (``"siamrpnpp_r50"``,
+    ``"pysot/siamrpn_alex_dwxcorr.yaml"``: see :mod:`siamtrack.model_zoo`); an existing file wins.
     ``opts`` are trailing ``KEY VALUE`` overrides. A missing file, a YAML error, an unknown key or
     a bad value raises :class:`ConfigError` with a one-line message (yacs' own messages span
     several lines).
     """
+    config_file = os.fspath(config_file)
     if not os.path.isfile(config_file):
-        raise ConfigError(f"config file not found: {config_file}")
+        packaged = find_config(config_file)
+        if packaged is None:
+            raise UnknownConfigError(missing_config_message(config_file))
+        config_file = packaged
     cfg = add_siamtrack_config(get_cfg())
     try:
         cfg.merge_from_file(config_file)
         cfg.merge_from_list(list(opts))
+        device_set = "MODEL.DEVICE" in list(opts)[::2] or _file_sets_device(config_file)
     except Exception as exc:  # yacs raises KeyError / ValueError / AssertionError / YAMLError
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
+    if not device_set:
+        announce_cpu_fallback()
     return cfg
+
+
+def _file_sets_device(config_file):
+    """Whether ``config_file`` or one of its ``_BASE_`` files sets ``MODEL.DEVICE`` (the chain read
+    again, with the deprecation warnings its first reading gave muted)."""
+    compat = logging.getLogger("siamtrack.config_compat")
+    disabled, compat.disabled = compat.disabled, True
+    try:
+        return "DEVICE" in (SiamtrackCfgNode.load_yaml_with_base(config_file).get("MODEL") or {})
+    finally:
+        compat.disabled = disabled
 
 
 def add_siamtrack_config(cfg):
@@ -59,6 +87,10 @@ def add_siamtrack_config(cfg):
 
 def _add_model_config(cfg):
     cfg.MODEL.META_ARCHITECTURE = "SiamRPN"
+    # The device rule (docs/config.md): detectron2's default "cuda" becomes CUDA when this machine
+    # has it, else the CPU (one info line); a device set explicitly is kept and checked on build.
+    if cfg.MODEL.DEVICE == "cuda":
+        cfg.MODEL.DEVICE = default_device()
     # The network takes raw BGR 0..255 crops (no normalisation), as pysot does.
     cfg.MODEL.PIXEL_MEAN = [0.0, 0.0, 0.0]
     cfg.MODEL.PIXEL_STD = [1.0, 1.0, 1.0]

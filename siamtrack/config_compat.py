@@ -12,6 +12,8 @@ import yaml
 from detectron2.config import CfgNode
 from detectron2.utils.file_io import PathManager
 
+from .packaged_configs import find_config
+
 __all__ = ["RENAMED_KEYS", "IGNORED_KEYS", "SiamtrackCfgNode", "translate_deprecated_keys"]
 
 logger = logging.getLogger(__name__)
@@ -93,7 +95,8 @@ class SiamtrackCfgNode(CfgNode):
     @classmethod
     def load_yaml_with_base(cls, filename, allow_unsafe=False):
         """fvcore's ``load_yaml_with_base`` (a file merged onto its ``_BASE_`` files, which are
-        relative to it) with :func:`translate_deprecated_keys` applied to each file alone."""
+        relative to it, or packaged config names such as ``siamrpnpp_r50.yaml``) with
+        :func:`translate_deprecated_keys` applied to each file alone."""
         with PathManager.open(filename, "r") as f:
             text = f.read()
         try:
@@ -109,8 +112,9 @@ class SiamtrackCfgNode(CfgNode):
         merged = {}
         for base in bases if isinstance(bases, list) else [bases]:
             base = os.path.expanduser(base)
-            if not base.startswith(("/", "https://", "http://")):
-                base = os.path.join(os.path.dirname(filename), base)
+            if not base.startswith(("/", "https://", "http://")):  # relative to the file, else a packaged name
+                beside = os.path.join(os.path.dirname(filename), base)
+                base = beside if os.path.isfile(beside) else (find_config(base) or beside)
             _merge_dicts(cls.load_yaml_with_base(base, allow_unsafe=allow_unsafe), merged)
         _merge_dicts(cfg, merged)
         return merged

@@ -1,49 +1,49 @@
-"""Packaged configs by name: ``get_config_file("siamrpnpp_r50")`` -> path of its YAML file.
+"""The packaged configs by name, as detectron2's ``model_zoo``.
 
-A name is a config file's path relative to the configs folder, with or without ``.yaml``
-(``"siamrpnpp_r50"``, ``"pysot/siamrpn_r50_l234_dwxcorr.yaml"``), or the bare file name of a
-config in a sub-folder when it is unique (``"siamrpn_r50_l234_dwxcorr"``: pysot's experiment
-names). Files whose name starts with ``Base-`` are bases of other configs, not models.
+``get_config_file("pysot/siamrpn_r50_l234_dwxcorr.yaml")`` is the path of a packaged YAML file,
+``get_config("siamrpnpp_r50")`` the config itself (detectron2's defaults with siamtrack's keys,
+the file merged), ``list_configs()`` the names. A name is a path relative to the repository's
+``configs/`` folder, with or without ``.yaml``, or a pysot experiment name alone
+(``"siamrpn_r50_l234_dwxcorr"``); see :mod:`siamtrack.packaged_configs` for the rule, which
+``--config-file`` of every command and :func:`siamtrack.config.load_config` follow too.
+
+Unlike detectron2's zoo there are no downloadable trained weights: pysot's checkpoints come from
+its model zoo by hand and are converted with ``siamtrack-convert`` (README, "Getting pysot's
+weights").
 """
-import os
-from pathlib import Path
+from .config import UnknownConfigError, load_config
+from .packaged_configs import configs_dir as _configs_dir
+from .packaged_configs import find_config, list_configs
 
-from .utils.errors import InputError
-
-__all__ = ["UnknownConfigError", "configs_dir", "list_configs", "get_config_file"]
-
-
-class UnknownConfigError(InputError):
-    """A config name that matches no packaged config; the message lists the known names."""
+__all__ = ["UnknownConfigError", "configs_dir", "list_configs", "get_config_file", "get_config"]
 
 
 def configs_dir():
-    """The folder of the packaged configs: ``siamtrack/configs`` when the package carries them,
-    else the repository's ``configs/``."""
-    package_dir = Path(__file__).resolve().parent
-    for candidate in (package_dir / "configs", package_dir.parent / "configs"):
-        if candidate.is_dir():
-            return candidate
-    raise UnknownConfigError(f"no configs folder found beside {package_dir}")
-
-
-def list_configs():
-    """Names of the packaged model configs (relative paths without ``.yaml``), sorted."""
-    root = configs_dir()
-    names = (p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
-    return sorted(n for n in names if not os.path.basename(n).startswith("Base-"))
+    """The folder of the packaged configs; raises :class:`UnknownConfigError` when there is none."""
+    root = _configs_dir()
+    if root is None:
+        raise UnknownConfigError("no packaged configs folder found: reinstall siamtrack")
+    return root
 
 
 def get_config_file(name):
-    """Absolute path of the packaged config ``name`` (see the module doc); raises
-    :class:`UnknownConfigError` naming the known configs when none matches."""
-    root = configs_dir()
-    key = str(name).replace("\\", "/")
-    key = key[: -len(".yaml")] if key.endswith(".yaml") else key
-    known = list_configs()
-    if key in known:
-        return str(root / f"{key}.yaml")
-    matches = [n for n in known if n.rsplit("/", 1)[-1] == key]
-    if len(matches) == 1:
-        return str(root / f"{matches[0]}.yaml")
-    raise UnknownConfigError(f"unknown config {name!r}; known configs: {', '.join(known)}")
+    """Absolute path of the packaged config ``name``; raises :class:`UnknownConfigError` (one
+    line, listing the packaged names) when none matches."""
+    path = find_config(name)
+    if path is None:
+        raise UnknownConfigError(f"unknown config {name!r}; packaged configs: {', '.join(list_configs())}")
+    return path
+
+
+def get_config(name, trained=False):
+    """The config of the packaged ``name``: ``detectron2.config.get_cfg()`` with siamtrack's keys
+    (``add_siamtrack_config``), the file merged, ``MODEL.DEVICE`` following the device rule
+    (docs/config.md). Like detectron2's ``model_zoo.get_config``; ``trained=True`` raises
+    :class:`UnknownConfigError`: siamtrack cannot download trained weights (set
+    ``cfg.MODEL.WEIGHTS`` to a checkpoint converted with ``siamtrack-convert``)."""
+    path = get_config_file(name)
+    if trained:
+        raise UnknownConfigError(
+            f"no downloadable trained weights for {name!r}: download pysot's model.pth by hand "
+            "(README, \"Getting pysot's weights\"), convert it with siamtrack-convert and set MODEL.WEIGHTS")
+    return load_config(path)

@@ -32,7 +32,7 @@ def default_video():
 def build_parser(prog=PROG):
     """Command-line options (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config-file", default="configs/siamrpnpp_r50.yaml", metavar="FILE")
+    parser.add_argument("--config-file", default="siamrpnpp_r50", metavar="FILE")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
     parser.add_argument("--targets", type=int, default=1, help="targets tracked at once")
     parser.add_argument("--frames", type=int, default=60, help="timed frames (after warm-up)")

@@ -5,7 +5,7 @@ Standard library only: this module is imported before argument parsing.
 import logging
 import os
 import sys
-from importlib.util import find_spec
+from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
 __all__ = ["INPUT_ERROR", "INTERRUPTED", "program_name", "console_logging", "report_error", "execute",
@@ -74,23 +74,37 @@ def run_command(default_prog, build_parser, argument_problem, work, argv=None, l
     return execute(prog, work, args)
 
 
-def _packaged_config_dirs():
-    """Where configs given by name (not path) are looked up, found without importing siamtrack."""
+def _packaged_configs():
+    """:mod:`siamtrack.packaged_configs` (the config name rule), loaded from its file without
+    importing siamtrack (whose ``__init__`` imports torch); None when siamtrack is not found."""
+    if "siamtrack.packaged_configs" in sys.modules:
+        return sys.modules["siamtrack.packaged_configs"]
     spec = find_spec("siamtrack")
     if spec is None or not spec.submodule_search_locations:
-        return []
-    package = Path(list(spec.submodule_search_locations)[0])
-    return [package / "configs", package.parent / "configs"]
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "packaged_configs.py"
+    module_spec = spec_from_file_location("_siamtrack_packaged_configs", path)
+    if module_spec is None or not path.is_file():
+        return None
+    module = module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
 
 
 def config_file_problem(config_file):
-    """Why ``config_file`` cannot be a config (``"config file not found: X"``), or None.
+    """Why ``config_file`` cannot be a config (``"config file not found: X (packaged configs:
+    ...)"``), or None.
 
-    A path that exists is fine; so is a name found among the packaged configs. The check
-    needs no import of siamtrack, so a mistyped name is reported at once.
+    A path that exists is fine; so is a packaged config name (``siamrpnpp_r50``,
+    ``pysot/siamrpn_alex_dwxcorr.yaml``), resolved by the same rule as
+    ``siamtrack.config.load_config``. Nothing heavy is imported, so a mistyped name is
+    reported at once.
     """
     if os.path.isfile(config_file):
         return None
-    if not os.path.isabs(config_file) and any((d / config_file).is_file() for d in _packaged_config_dirs()):
+    packaged = _packaged_configs()
+    if packaged is None:
+        return f"config file not found: {config_file}"
+    if packaged.find_config(config_file) is not None:
         return None
-    return f"config file not found: {config_file}"
+    return packaged.missing_config_message(config_file)

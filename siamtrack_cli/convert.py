@@ -46,7 +46,8 @@ def _convert(args):
     count, config = convert_pysot_file(args.input, args.output, args.config_file)
     print(f"wrote {count} tensors to {args.output}")
     if args.config_file is None:
-        print(f"detected pysot experiment {config.stem}; use --config-file {config} "
+        experiment = config.rsplit("/", 1)[-1][: -len(".yaml")]
+        print(f"detected pysot experiment {experiment}; use --config-file {config} "
               f"with MODEL.WEIGHTS {args.output}")
     return 0
 

@@ -19,7 +19,7 @@ from .common import config_file_problem, run_command
 __all__ = ["build_parser", "parse_box", "main"]
 
 PROG = "siamtrack-track"
-DEFAULT_CONFIG = "configs/siamrpnpp_r50.yaml"
+DEFAULT_CONFIG = "siamrpnpp_r50"  # a packaged config name: works from any folder
 BOX_SUFFIXES = (".txt", ".csv", ".json")
 
 

@@ -110,7 +110,7 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
     good = tmp_path / "model.pth"
     torch.save(listings["siamrpn_mobilev2_l234_dwxcorr"], good)
     assert convert_tool.main([str(good), str(tmp_path / "out.pth")]) == 0
-    assert "configs/pysot/siamrpn_mobilev2_l234_dwxcorr.yaml" in capsys.readouterr().out
+    assert "--config-file pysot/siamrpn_mobilev2_l234_dwxcorr.yaml " in capsys.readouterr().out
     converted = torch.load(tmp_path / "out.pth", weights_only=True)["model"]
     assert converted["backbone.layer0.0.weight"].shape == (44, 3, 3, 3)
 

@@ -22,7 +22,7 @@ MAX_LINES = 300
 # Bottom up (docs/architecture.md). A module belongs to the layer of the longest prefix listed.
 LAYERS = {
     "siamtrack.utils": 1, "siamtrack.structures": 1, "siamtrack.config": 1, "siamtrack.config_compat": 1,
-    "siamtrack.model_zoo": 1,
+    "siamtrack.model_zoo": 1, "siamtrack.packaged_configs": 1,
     "siamtrack.modeling": 2,
     "siamtrack.checkpoint": 3, "siamtrack.export": 3,
     "siamtrack.data": 4,

@@ -16,6 +16,7 @@ import torch
 from detectron2.config import get_cfg
 
 from ..config import add_siamtrack_config
+from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
 from ..modeling.meta_arch import SiamRPN
 from ..utils.errors import InputError, first_line
@@ -23,12 +24,10 @@ from .loading import mismatch_report
 
 __all__ = [
     "ConversionError", "load_pysot_file", "unwrap_state_dict", "detect_experiment",
-    "rename_alexnet_layout", "convert_state_dict", "convert_pysot_checkpoint", "experiment_config_path",
+    "rename_alexnet_layout", "convert_state_dict", "convert_pysot_checkpoint", "experiment_config_name",
+    "experiment_config_path",
     "convert_pysot_file", "save_checkpoint",
 ]
-
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "pysot"
-
 
 class ConversionError(InputError):
     """A checkpoint that cannot be converted; the message is one line meant for users."""
@@ -97,9 +96,15 @@ def detect_experiment(state_dict):
     raise ConversionError("cannot recognise the architecture from the keys; pass --config-file")
 
 
+def experiment_config_name(experiment):
+    """The packaged config name of a pysot experiment (``pysot/<experiment>.yaml``): what
+    ``--config-file`` and ``siamtrack.model_zoo`` accept from any folder."""
+    return f"pysot/{experiment}.yaml"
+
+
 def experiment_config_path(experiment):
-    """Path of ``configs/pysot/<experiment>.yaml`` in the siamtrack repository."""
-    return CONFIG_DIR / f"{experiment}.yaml"
+    """Path of the packaged config of a pysot experiment (``configs/pysot/<experiment>.yaml``)."""
+    return Path(get_config_file(experiment_config_name(experiment)))
 
 
 def rename_alexnet_layout(state_dict, layout, prefix="backbone."):
@@ -154,7 +159,8 @@ def _load_cfg(config_file):
     cfg = get_cfg()
     add_siamtrack_config(cfg)
     try:
-        cfg.merge_from_file(str(config_file))
+        path = str(config_file)
+        cfg.merge_from_file(path if os.path.isfile(path) else get_config_file(path))  # a path or a packaged name
     except Exception as exc:  # yacs raises KeyError/AssertionError/OSError with multi-line text
         raise ConversionError(f"{config_file}: cannot load the config ({first_line(exc)})") from None
     return cfg
@@ -177,8 +183,6 @@ def convert_pysot_checkpoint(obj, config_file=None):
     if config_file is None:
         experiment = detect_experiment(state_dict)
         config_file = experiment_config_path(experiment)
-        if not config_file.is_file():
-            raise ConversionError(f"detected {experiment} but {config_file} is missing; pass --config-file")
     model = _build_model(_load_cfg(config_file), config_file)
     checkpoint = {"model": convert_state_dict(state_dict, model), "__author__": "pysot",
                   "matching_heuristics": False}
@@ -212,10 +216,10 @@ def save_checkpoint(checkpoint, path):
 def convert_pysot_file(input_path, output_path, config_file=None):
     """Convert the pysot checkpoint file ``input_path`` and save it to ``output_path``.
 
-    Returns ``(num_tensors, config_path)``: the number of converted tensors and the config
-    to use with them (``config_file`` itself, or the detected experiment's config).
+    Returns ``(num_tensors, config)``: the number of converted tensors and the config to use
+    with them: ``config_file`` itself, or the detected experiment's packaged config name
+    (:func:`experiment_config_name`, valid from any folder).
     """
     checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file)
     save_checkpoint(checkpoint, output_path)
-    config_path = Path(config_file) if experiment is None else experiment_config_path(experiment)
-    return len(checkpoint["model"]), config_path.resolve()
+    return len(checkpoint["model"]), (config_file if experiment is None else experiment_config_name(experiment))
