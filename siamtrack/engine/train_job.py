@@ -10,7 +10,6 @@ arguments (``config_file``, ``opts``, ``resume``, ``eval_only``, ``num_gpus``, `
 import logging
 import os
 
-import torch
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.data import DatasetCatalog
 from detectron2.engine import default_setup
@@ -45,12 +44,9 @@ def is_benchmark(name):
 
 
 def load_training_config(config_file, opts):
-    """The config of ``config_file`` and ``opts`` with the training device resolved: CUDA
-    requested on a machine without it falls back to the CPU (with a warning)."""
+    """The config of ``config_file`` and ``opts``, its ``MODEL.DEVICE`` checked (the device rule,
+    docs/config.md: unset means CUDA when present, else the CPU; an unusable one is an error)."""
     cfg = load_config(config_file, opts)
-    if cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available():
-        logger.warning("CUDA is not available: training on the CPU")
-        cfg.MODEL.DEVICE = "cpu"
     resolve_device(cfg.MODEL.DEVICE)
     return cfg
 

@@ -21,12 +21,10 @@ def require(module, extra):
 def resolve_config(config, opts=(), weights=None, device=None):
     """A tracker config from ``config``: a detectron2 ``CfgNode`` (cloned), a YAML file path or
     a packaged config name (``siamtrack.model_zoo``); then ``opts`` (``KEY VALUE`` pairs),
-    ``weights`` (``MODEL.WEIGHTS``) and ``device`` (``MODEL.DEVICE``) are merged in. Without
-    an explicit device, a config asking for ``cuda`` runs on the CPU where there is no GPU (as
-    tools/track_video.py does)."""
+    ``weights`` (``MODEL.WEIGHTS``) and ``device`` (``MODEL.DEVICE``; unset: the device rule of
+    docs/config.md, CUDA when present, else the CPU) are merged in."""
     from ..config import load_config
     from ..model_zoo import get_config_file
-    from ..tracking import default_device
 
     opts = list(opts)
     if weights is not None:
@@ -43,8 +41,6 @@ def resolve_config(config, opts=(), weights=None, device=None):
     else:
         path = os.fspath(config)
         cfg = load_config(path if os.path.isfile(path) else get_config_file(path), opts)
-    if "MODEL.DEVICE" not in opts[::2] and cfg.MODEL.DEVICE == "cuda":
-        cfg.MODEL.DEVICE = default_device()
     return cfg
 
 

@@ -9,6 +9,7 @@ import torch.nn as nn
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, build_backbone
 
+from ..utils.device import resolve_device
 from .heads import build_siam_head
 from .neck import build_siam_neck
 from .state import concat_states, slice_state
@@ -64,6 +65,7 @@ class SiamRPN(nn.Module):
     @classmethod
     def from_config(cls, cfg):
         """Constructor arguments from a config (detectron2 ``@configurable``)."""
+        resolve_device(cfg.MODEL.DEVICE)  # a one-line DeviceError before build_model's .to(device)
         backbone = build_backbone(cfg)
         shapes = list(backbone.output_shape().values())
         neck = build_siam_neck(cfg, shapes)

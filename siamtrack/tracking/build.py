@@ -7,37 +7,12 @@ from detectron2.modeling import build_model
 
 from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
 from ..modeling import fuse_conv_bn
-from ..utils.errors import InputError, first_line
+from ..utils.device import DeviceError, default_device, resolve_device  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
 
 WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting pysot's weights\") and "
                 "convert them with tools/convert_pysot_weights.py")
-
-
-class DeviceError(InputError):
-    """``MODEL.DEVICE`` names no usable device; one line meant for users."""
-
-
-def resolve_device(name):
-    """``torch.device(name)``, checked to exist on this machine; raises :class:`DeviceError`."""
-    try:
-        device = torch.device(name)
-    except (RuntimeError, TypeError) as exc:
-        raise DeviceError(f"unknown device {name!r} ({first_line(exc)})") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise DeviceError(f"device {name!r} requested but CUDA is not available; use MODEL.DEVICE cpu")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceError(f"device {name!r} does not exist ({torch.cuda.device_count()} CUDA devices)")
-    elif device.type != "cpu":
-        raise DeviceError(f"unsupported device {name!r}; use cpu or cuda[:N]")
-    return device
-
-
-def default_device():
-    """``"cuda"`` when a GPU is present, else ``"cpu"``."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def prepare_model(model, cfg):

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from ..config import load_config
 from ..structures.boxes import init_box_from_region
 from ..utils.errors import InputError, first_line
-from .build import default_device, resolve_device
+from .build import resolve_device
 from .outputs import BoxWriter, VideoWriter
 from .target import validate_box
 
@@ -51,11 +51,9 @@ class TrackingSummary:
 
 
 def load_tracking_config(config_file, opts=()):
-    """The frozen config of ``config_file`` and ``opts``; ``MODEL.DEVICE`` defaults to CUDA
-    when present, else the CPU, unless ``opts`` name it. Raises an ``InputError`` when bad."""
+    """The frozen config of ``config_file`` (a path or a packaged name) and ``opts``, its
+    ``MODEL.DEVICE`` checked (the device rule, docs/config.md). Raises an ``InputError`` when bad."""
     cfg = load_config(config_file, opts)
-    if "MODEL.DEVICE" not in list(opts)[::2] and cfg.MODEL.DEVICE == "cuda":
-        cfg.MODEL.DEVICE = default_device()
     resolve_device(cfg.MODEL.DEVICE)
     cfg.freeze()
     return cfg
