@@ -23,6 +23,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from .config import add_siamtrack_config  # noqa: E402
+from . import model_zoo  # noqa: E402,F401  (siamtrack.model_zoo.get_config(...) after `import siamtrack`)
 from . import modeling  # noqa: E402,F401  (registers backbones, heads and the SiamRPN meta-arch)
 from .modeling import SIAM_HEAD_REGISTRY, SiamRPN, fuse_conv_bn  # noqa: E402
 from . import data  # noqa: E402,F401  (registers the pair mapper and the training datasets)

@@ -51,6 +51,24 @@ def substitute(text, replacements):
     return text
 
 
+def short_clip(video, path, frames=20):
+    """The first ``frames`` frames of ``video`` as an MJPG clip (the example reads to the end)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(video))
+    writer = None
+    for _ in range(frames):
+        ok, frame = capture.read()
+        assert ok
+        if writer is None:
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25,
+                                     (frame.shape[1], frame.shape[0]))
+        writer.write(frame)
+    writer.release()
+    capture.release()
+    return path
+
+
 def write_jpegs(folder, images, pattern):
     """Write BGR ``images`` as ``folder/pattern % (i + 1)`` JPEG files."""
     import cv2

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from _integrations_common import (CONFIG, doc_blocks, save_untrained_weights, substitute,
+from _integrations_common import (CONFIG, doc_blocks, save_untrained_weights, short_clip, substitute,
                                   write_got10k_val)
 
 BLOCKS = doc_blocks("python")
@@ -32,26 +32,8 @@ def test_the_doc_has_the_three_python_examples():
     assert "init_tracking_state(" in BLOCKS[2]
 
 
-def _short_clip(video, path, frames=20):
-    """The first ``frames`` frames of ``video`` as an MJPG clip (the example reads to the end)."""
-    import cv2
-
-    capture = cv2.VideoCapture(str(video))
-    writer = None
-    for _ in range(frames):
-        ok, frame = capture.read()
-        assert ok
-        if writer is None:
-            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25,
-                                     (frame.shape[1], frame.shape[0]))
-        writer.write(frame)
-    writer.release()
-    capture.release()
-    return path
-
-
 def test_opencv_style_example(weights, bag_video, tmp_path):
-    clip = _short_clip(bag_video, tmp_path / "clip.avi")
+    clip = short_clip(bag_video, tmp_path / "clip.avi")
     code = substitute(BLOCKS[0], {
         '"siamrpnpp_r50", weights="siamrpnpp_r50.pth"': f'"{CONFIG}", weights="{weights}"',
         '"bag.avi"': f'"{clip}"'})

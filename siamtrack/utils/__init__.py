@@ -1,6 +1,7 @@
 """Bottom layer: helpers every other siamtrack package may use, and that import none of them.
 
 * :mod:`.errors` — :class:`InputError`, the root of user-facing errors, and ``first_line``;
+* :mod:`.device` — the one ``MODEL.DEVICE`` rule (default, checks, :class:`DeviceError`);
 * :mod:`.textio` — the one reader of number, flag and name files;
 * :mod:`.natural_sort` — the one natural sort (every digit run compares as a number);
 * :mod:`.frames` — frame normalisation, image listing (natural order) and reading;
