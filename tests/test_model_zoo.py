@@ -80,3 +80,16 @@ def test_packaged_names_work_from_any_folder(tmp_path, monkeypatch):
     assert not os.path.exists("configs")
     assert load_config("pysot/siamrpn_r50_l234_dwxcorr.yaml").MODEL.SIAM_RESNET.DEPTH == 50
     assert config_file_problem("pysot/siamrpn_r50_l234_dwxcorr.yaml") is None
+
+
+def test_converter_takes_a_packaged_name(reference_dir, tmp_path, capsys):
+    import torch
+
+    from siamtrack_cli import convert
+
+    weights = reference_dir / "pysot_siamrpn_alex_dwxcorr" / "weights.pth"
+    assert convert.main([str(weights), str(tmp_path / "named.pth"), "--config-file", "siamrpn_alex_dwxcorr"]) == 0
+    assert convert.main([str(weights), str(tmp_path / "detected.pth")]) == 0
+    assert "--config-file pysot/siamrpn_alex_dwxcorr.yaml" in capsys.readouterr().out
+    named, detected = (torch.load(tmp_path / f, weights_only=True)["model"] for f in ("named.pth", "detected.pth"))
+    assert named.keys() == detected.keys() and all(torch.equal(named[k], detected[k]) for k in named)
