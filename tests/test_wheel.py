@@ -110,8 +110,10 @@ def test_installed_commands_convert_track_and_evaluate_from_another_folder(insta
     work = tmp_path / "elsewhere"  # no repository file on sys.path or in the working folder
     work.mkdir()
     where = _run([str(bin_dir / "python"), "-c", "import siamtrack, siamtrack_cli; "
-                  "print(siamtrack.__file__); print(siamtrack_cli.__file__)"], cwd=work, env=env)
-    assert all(str(bin_dir.parent) in line for line in where.split()), where
+                  "print(siamtrack.__file__); print(siamtrack_cli.__file__); "
+                  "print(siamtrack.model_zoo.get_config_file('siamrpn_alex_dwxcorr'))"], cwd=work, env=env)
+    assert len(where.split()) == 3 and all(str(bin_dir.parent) in line for line in where.split()), where
+    assert where.split()[2].endswith("siamtrack/configs/pysot/siamrpn_alex_dwxcorr.yaml")  # the wheel's copy
 
     # 1. convert pysot's AlexNet checkpoint without --config-file: the hint names a packaged config
     pysot = reference_dir / "pysot_siamrpn_alex_dwxcorr"
