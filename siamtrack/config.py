@@ -88,7 +88,8 @@ def add_siamtrack_config(cfg):
 def _add_model_config(cfg):
     cfg.MODEL.META_ARCHITECTURE = "SiamRPN"
     # The device rule (docs/config.md): detectron2's default "cuda" becomes CUDA when this machine
-    # has it, else the CPU (one info line); a device set explicitly is kept and checked on build.
+    # has it, else the CPU (load_config says so once); a device set explicitly is kept, and
+    # checked where the model is built (utils/device.resolve_device).
     if cfg.MODEL.DEVICE == "cuda":
         cfg.MODEL.DEVICE = default_device()
     # The network takes raw BGR 0..255 crops (no normalisation), as pysot does.

@@ -29,6 +29,7 @@ __all__ = [
     "convert_pysot_file", "save_checkpoint",
 ]
 
+
 class ConversionError(InputError):
     """A checkpoint that cannot be converted; the message is one line meant for users."""
 
