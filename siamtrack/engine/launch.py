@@ -13,6 +13,7 @@ per machine.
 import logging
 import os
 import socket
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -79,6 +80,8 @@ def _cpu_distributed_worker(
         logging.getLogger(__name__).error("Process group URL: %s", dist_url)
         raise
     create_local_process_group(num_procs_per_machine, machine_rank, world_size)
+    # detectron2 v0.6's gathers (comm.all_gather) use torch's deprecated TypedStorage: noise
+    warnings.filterwarnings("ignore", message="TypedStorage is deprecated", category=UserWarning)
     # N processes share the machine's cores (torch would give each of them all the cores).
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_procs_per_machine))
     comm.synchronize()
