@@ -10,8 +10,10 @@ otherwise spawns :func:`_cpu_distributed_worker`: the GLOO backend instead of NC
 equal share of the CPU threads per process. ``--num-gpus`` then means the number of processes
 per machine.
 """
+import contextlib
 import logging
 import os
+import signal
 import socket
 import warnings
 
@@ -49,11 +51,39 @@ def launch(
     backend.
     """
     world_size = num_machines * num_gpus_per_machine
-    if world_size <= 1 or torch.cuda.is_available():
-        return _d2_launch(
-            main_func, num_gpus_per_machine, num_machines=num_machines,
-            machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout,
-        )
+    if world_size <= 1:
+        return _d2_launch(main_func, num_gpus_per_machine, num_machines=num_machines,
+                          machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout)
+    try:
+        if torch.cuda.is_available():
+            return _d2_launch(main_func, num_gpus_per_machine, num_machines=num_machines,
+                              machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout)
+        return _launch_cpu(main_func, num_gpus_per_machine, num_machines, machine_rank, dist_url, args, timeout)
+    except KeyboardInterrupt:
+        _stop_workers()
+        raise
+
+
+def _stop_workers(grace_seconds=10.0):
+    """End the worker processes this process started (Ctrl-C / SIGTERM here): non-daemonic, they
+    would otherwise train on, and Python's exit would wait for them. Each gets SIGINT first (torch's
+    worker wrapper ends quietly on it, its data loader shutting down cleanly), then SIGKILL if it is
+    still there after ``grace_seconds``. Checkpoints are written atomically, so a worker stopped
+    while saving leaves the earlier ones intact."""
+    workers = mp.active_children()
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGINT)
+    for worker in workers:
+        worker.join(grace_seconds)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _launch_cpu(main_func, num_gpus_per_machine, num_machines, machine_rank, dist_url, args, timeout):
+    """Spawn the CPU worker processes of :func:`launch` (GLOO) and wait for them."""
+    world_size = num_machines * num_gpus_per_machine
     if dist_url == "auto":
         if num_machines != 1:
             raise ValueError("dist_url=auto is not supported in multi-machine jobs")

@@ -30,7 +30,7 @@ from .schedule import build_lr_multiplier, finalize_solver_config
 from .trainer import SiamTrainer
 
 __all__ = ["is_benchmark", "load_training_config", "check_training_config", "setup",
-           "train_or_evaluate", "evaluate_checkpoint", "run_training"]
+           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "run_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -171,11 +171,25 @@ def train_or_evaluate(args):
     return trainer.train()
 
 
+def interruption_note(output_dir):
+    """What an interrupted run leaves: the newest checkpoint to continue from, or none."""
+    last = last_checkpoint_path(output_dir)
+    if last is None or not os.path.isfile(last):
+        return "no checkpoint was written yet"
+    return f"the checkpoints written so far are kept, the last is {last} (continue with --resume)"
+
+
 def run_training(args):
     """Check the config of ``args`` here, then launch :func:`train_or_evaluate` in
-    ``args.num_gpus`` processes per machine (CPU processes without CUDA)."""
+    ``args.num_gpus`` processes per machine (CPU processes without CUDA). Ctrl-C or SIGTERM
+    raise their ``KeyboardInterrupt`` again with a one-line note of the checkpoints kept."""
     world_size = args.num_gpus * args.num_machines
-    check_training_config(load_training_config(args.config_file, args.opts), args.eval_only,
-                          args.resume, world_size)
-    launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
-           machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
+    cfg = load_training_config(args.config_file, args.opts)
+    check_training_config(cfg, args.eval_only, args.resume, world_size)
+    try:
+        launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
+               machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
+    except KeyboardInterrupt as exc:
+        if args.eval_only:
+            raise
+        raise type(exc)(f"{str(exc) or 'interrupted'}: {interruption_note(cfg.OUTPUT_DIR)}") from None
