@@ -315,6 +315,17 @@ def test_checkpoint_records_and_restores_the_backbone_state():
     assert resumed.backbone.layer2[0].weight.requires_grad
     assert not resumed.backbone.layer1[0].weight.requires_grad
 
+    # a checkpoint of frozen stages, resumed by a config that unfreezes earlier: unfrozen now
+    frozen = TinySiam()
+    set_backbone_trainable(frozen.backbone, None)
+    optimizer = build_optimizer(cfg, frozen)
+    optimizer.state[frozen.head.weight]["momentum_buffer"] = torch.zeros_like(frozen.head.weight)
+    hook = BackboneUnfreezeHook(frozen.backbone, 1 * IPE, ["layer2"])
+    hook.load_state_dict({"trained": False, "train_layers": ["layer2"], "unfreeze_iter": 4 * IPE})
+    hook.trainer = type("Trainer", (), {"iter": 3 * IPE, "optimizer": optimizer})()
+    hook.before_train()
+    assert frozen.backbone.layer2[0].weight.requires_grad and not optimizer.state  # as pysot's rebuild
+
 
 def test_iteration_seed_depends_on_the_iteration_only():
     hook = IterationSeedHook(seed=7, rank=0)
