@@ -154,6 +154,10 @@ def _add_model_config(cfg):
 
     # Local ImageNet weights (torchvision format) for the backbone at training start; no download.
     cfg.MODEL.SIAM_PRETRAINED = ""
+    # Training from MODEL.WEIGHTS that do not fit the model (missing / unexpected / mis-shaped
+    # tensors) is refused unless this is True: then the tensors that fit are loaded, the others
+    # keep their initial values, and one warning lists them (docs/training.md).
+    cfg.MODEL.SIAM_PARTIAL_LOAD = False
 
 
 def _add_input_config(cfg):

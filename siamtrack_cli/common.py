@@ -1,18 +1,31 @@
-"""What every command shares: one-line errors (status 2), Ctrl-C (status 130), fast file checks.
+"""What every command shares: one-line errors (status 2), Ctrl-C (status 130) and SIGTERM
+(status 143) as one line, fast file checks.
 
 Standard library only: this module is imported before argument parsing.
 """
 import logging
 import os
+import signal
 import sys
+import threading
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
-__all__ = ["INPUT_ERROR", "INTERRUPTED", "program_name", "console_logging", "report_error", "execute",
+__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "Terminated", "program_name", "console_logging", "report_error", "execute",
            "run_command", "config_file_problem"]
 
 INPUT_ERROR = 2
 INTERRUPTED = 130
+TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, ``docker stop``, job schedulers), raised like Ctrl-C so that a
+    command stops the same way -- partial outputs closed, one line -- and exits with 143."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated("terminated (SIGTERM)")
 
 
 def program_name(default, argv):
@@ -44,8 +57,11 @@ def execute(prog, work, *args):
     A :class:`siamtrack.utils.errors.InputError` (the root of every user-facing error) prints
     ``<prog>: error: <first line>`` and returns 2; Ctrl-C prints one line (the interrupt's own
     message if it has one, e.g. what was kept) and returns 130. Anything else is a bug and
-    keeps its traceback.
+    keeps its traceback. SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``) meanwhile:
+    the same one line, status 143.
     """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         from siamtrack.utils.errors import InputError, first_line
 
@@ -56,7 +72,10 @@ def execute(prog, work, *args):
         return 0 if status is None else status
     except KeyboardInterrupt as exc:
         print(f"{prog}: {str(exc) or 'interrupted'}", file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if isinstance(exc, Terminated) else INTERRUPTED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def run_command(default_prog, build_parser, argument_problem, work, argv=None, log_to_console=False):

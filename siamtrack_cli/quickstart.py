@@ -83,14 +83,20 @@ def _quickstart(args):
     print(f"siamtrack quickstart: training {cfg.SOLVER.MAX_ITER} iterations of a small SiamRPN "
           f"(AlexNet x{cfg.MODEL.SIAM_ALEXNET.WIDTH_MULT}) on synthetic videos, on the CPU "
           f"(a few minutes; log in {cfg.OUTPUT_DIR})", flush=True)
-    result = run_quickstart(cfg)
+    try:
+        result = run_quickstart(cfg)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what is kept
+        from siamtrack.engine.train_job import interruption_note
+
+        raise type(exc)(f"{str(exc) or 'interrupted'}: {interruption_note(cfg.OUTPUT_DIR)}") from None
     _print_report(result)
     return 0 if result.learned else 1
 
 
 def main(argv=None):
     """Train, track the synthetic clips before/after, print the AUCs; exit status 1 when the
-    network did not learn, 2 when anything failed (with the traceback, for ``make setup``)."""
+    network did not learn, 2 when anything failed (with the traceback, for ``make setup``),
+    130 / 143 on Ctrl-C / SIGTERM (one line naming the last checkpoint)."""
     try:
         return run_command(PROG, build_parser, lambda args: None, _quickstart, argv)
     except Exception:  # noqa: BLE001 -- a clear failure for `make setup`

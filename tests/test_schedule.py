@@ -1,4 +1,4 @@
-"""pysot's training schedule (spec §7): LR table, per-group scaling, backbone unfreezing, guards.
+"""pysot's training schedule (docs/training.md): LR table, per-group scaling, backbone unfreezing, guards.
 
 Uses tiny stand-in modules, so it checks the engine without the real model or data.
 """
@@ -12,9 +12,10 @@ from torch import nn
 from detectron2.config import get_cfg
 from detectron2.engine import HookBase
 
-from siamtrack.config import add_siamtrack_config
+from siamtrack.config import ConfigError, add_siamtrack_config
 from siamtrack.engine import (
     BackboneUnfreezeHook,
+    IterationSeedHook,
     SiamLRScheduler,
     SiamTrainLoop,
     build_lr_scheduler,
@@ -22,6 +23,7 @@ from siamtrack.engine import (
     ddp_device_ids,
     finalize_solver_config,
     pysot_lr_table,
+    schedule_summary,
     set_backbone_trainable,
 )
 
@@ -80,7 +82,7 @@ def _bn_modes(backbone):
 def test_resnet_lr_table_matches_pysot():
     table, main0 = pysot_lr_table(20, 0.005, 0.0005, 5, 0.001, 0.005)
     assert len(table) == 20
-    # Geometric warm-up that never reaches its end value (spec §7).
+    # Geometric warm-up that never reaches its end value (docs/training.md).
     np.testing.assert_allclose(table[:5], [0.001, 0.00138, 0.00190, 0.00263, 0.00362], rtol=3e-3)
     np.testing.assert_allclose(table[5:], np.logspace(math.log10(0.005), math.log10(0.0005), 15))
     assert main0 == pytest.approx(0.005)
@@ -273,3 +275,102 @@ def test_amp_needs_cuda():
 
 def test_ddp_device_ids_none_on_cpu():
     assert ddp_device_ids(TinySiam()) is None
+
+
+def test_max_iter_zero_is_the_whole_schedule_and_negative_is_refused():
+    cfg = _cfg(EPOCHS=6, WARMUP_EPOCHS=1)
+    assert cfg.SOLVER.MAX_ITER == 6 * IPE  # 0, the default, derives EPOCHS x ITERS_PER_EPOCH
+    for stop in (3, 100):  # a positive value is kept: training stops earlier or later
+        cfg.SOLVER.MAX_ITER = stop
+        assert finalize_solver_config(cfg).SOLVER.MAX_ITER == stop
+    cfg.SOLVER.MAX_ITER = -5
+    with pytest.raises(ConfigError, match="SOLVER.MAX_ITER -5 is negative"):
+        finalize_solver_config(cfg)
+
+
+def test_schedule_summary_states_the_arithmetic_once():
+    cfg = _cfg(EPOCHS=6, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=2)
+    cfg.SOLVER.IMS_PER_BATCH = 8
+    assert schedule_summary(cfg) == (
+        "Schedule: 6 epochs x 4 iterations = 24 iterations of 8 pairs; training runs all of it; "
+        "backbone stages ['layer2'] train from epoch 2 (iteration 8)")
+    cfg.SOLVER.MAX_ITER = 5
+    assert "training stops early, after 5 (SOLVER.MAX_ITER); the backbone stays frozen" in schedule_summary(cfg)
+
+
+def test_checkpoint_records_and_restores_the_backbone_state():
+    """The hook's state goes into the checkpoint; a resumed run restores it, not the schedule's guess."""
+    cfg = _cfg(EPOCHS=6, WARMUP_EPOCHS=1, BACKBONE_TRAIN_EPOCH=2)
+    model = TinySiam()
+    loop, _ = _train(model, cfg, 0, 3 * IPE)
+    hook = next(h for h in loop._hooks if isinstance(h, BackboneUnfreezeHook))
+    assert hook.state_dict() == {"trained": True, "train_layers": ["layer2"], "unfreeze_iter": 2 * IPE}
+
+    resumed = TinySiam()
+    set_backbone_trainable(resumed.backbone, None)
+    hook = BackboneUnfreezeHook(resumed.backbone, 10 * IPE, ["layer2"])  # a later unfreeze...
+    hook.load_state_dict({"trained": True, "train_layers": ["layer2"], "unfreeze_iter": 2 * IPE})
+    hook.trainer = type("Trainer", (), {"iter": 3 * IPE})()
+    hook.before_train()  # ...but the checkpoint says the stage trains already
+    assert resumed.backbone.layer2[0].weight.requires_grad
+    assert not resumed.backbone.layer1[0].weight.requires_grad
+
+    # a checkpoint of frozen stages, resumed by a config that unfreezes earlier: unfrozen now
+    frozen = TinySiam()
+    set_backbone_trainable(frozen.backbone, None)
+    optimizer = build_optimizer(cfg, frozen)
+    optimizer.state[frozen.head.weight]["momentum_buffer"] = torch.zeros_like(frozen.head.weight)
+    hook = BackboneUnfreezeHook(frozen.backbone, 1 * IPE, ["layer2"])
+    hook.load_state_dict({"trained": False, "train_layers": ["layer2"], "unfreeze_iter": 4 * IPE})
+    hook.trainer = type("Trainer", (), {"iter": 3 * IPE, "optimizer": optimizer})()
+    hook.before_train()
+    assert frozen.backbone.layer2[0].weight.requires_grad and not optimizer.state  # as pysot's rebuild
+
+
+def test_iteration_seed_depends_on_the_iteration_only():
+    hook = IterationSeedHook(seed=7, rank=0)
+    draws = []
+    for noise in (0, 13):
+        torch.rand(noise)  # whatever was drawn before
+        np.random.rand(noise)
+        hook.trainer = type("Trainer", (), {"iter": 5})()
+        hook.before_step()
+        draws.append((torch.rand(3), np.random.rand(3)))
+    assert torch.equal(draws[0][0], draws[1][0]) and np.array_equal(draws[0][1], draws[1][1])
+    hook.trainer.iter = 6
+    hook.before_step()
+    assert not torch.equal(torch.rand(3), draws[0][0])
+    other_rank = IterationSeedHook(seed=7, rank=1)
+    other_rank.trainer = type("Trainer", (), {"iter": 5})()
+    other_rank.before_step()
+    assert not torch.equal(torch.rand(3), draws[0][0])
+
+
+def test_console_line_shows_lr_and_lr_backbone():
+    import logging
+
+    from detectron2.utils.events import EventStorage
+
+    from siamtrack.engine.logs import SiamMetricPrinter
+
+    class Records(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    # on the logger itself: detectron2's setup_logger stops propagation to the root logger
+    events, records = logging.getLogger("detectron2.utils.events"), Records()
+    events.addHandler(records)
+    level, events.level = events.level, logging.INFO
+    try:
+        with EventStorage(start_iter=3) as storage:
+            storage.put_scalars(total_loss=1.5, lr=0.005, lr_backbone=0.0005, smoothing_hint=False)
+            SiamMetricPrinter(max_iter=10).write()
+    finally:
+        events.removeHandler(records)
+        events.level = level
+    line, = records.lines
+    assert "total_loss: 1.5" in line and "lr: 0.005  lr_backbone: 0.0005" in line

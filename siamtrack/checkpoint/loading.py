@@ -5,7 +5,8 @@ on with the rest at their initial values, which for a tracker means boxes that l
 and are wrong. :func:`load_weights` reads the same files (a detectron2 checkpoint
 ``{"model": state_dict, ...}`` as ``DetectionCheckpointer`` writes it, or a bare state_dict such
 as the converter's input) with ``torch.load(weights_only=True)`` and refuses any mismatch with
-one line (:class:`WeightsError`).
+one line (:class:`WeightsError`); training may allow a partial load (``MODEL.SIAM_PARTIAL_LOAD``,
+docs/training.md).
 """
 from collections import OrderedDict
 
@@ -65,17 +66,26 @@ def mismatch_report(state_dict, expected):
     return "; ".join(problems)
 
 
-def load_weights(model, path):
+def load_weights(model, path, allow_partial=False, partial_option=None):
     """Load ``path`` (a detectron2 checkpoint or a bare state_dict) into ``model`` strictly.
 
     Raises :class:`WeightsError` when the file cannot be read or leaves parameters missing,
-    unexpected or mis-shaped (weights of another architecture).
+    unexpected or mis-shaped (weights of another architecture); ``partial_option`` (a config
+    key such as ``"MODEL.SIAM_PARTIAL_LOAD"``) is then named in the message as the way to load
+    what fits. With ``allow_partial`` a mismatch is no error: the tensors that fit (same name,
+    same shape) are loaded and the others keep their values. Returns the mismatch report
+    (:func:`mismatch_report`, ``""`` when everything fits).
     """
     state = read_model_state(path)
-    report = mismatch_report(state, model.state_dict())
-    if report:
+    expected = model.state_dict()
+    report = mismatch_report(state, expected)
+    if report and not allow_partial:
+        hint = f"; or set {partial_option} True to load only the tensors that fit" if partial_option else ""
         raise WeightsError(
             f"weights {path} do not fit the model of this config ({report}): they are for another "
             "architecture; pass the matching --config-file, and convert pysot files with "
-            "tools/convert_pysot_weights.py")
-    model.load_state_dict(state, strict=False)  # strict but for the ignored BatchNorm counters
+            f"tools/convert_pysot_weights.py{hint}")
+    fitting = {key: value for key, value in state.items()
+               if key in expected and tuple(value.shape) == tuple(expected[key].shape)}
+    model.load_state_dict(fitting, strict=False)  # strict above, but for the ignored BatchNorm counters
+    return report

@@ -7,14 +7,16 @@ TrackingNet, ``register_video_folder`` sets, the synthetic ones).
 """
 import logging
 
+import torch
+import torch.utils.data as torchdata
 from detectron2.data import DatasetCatalog
+from detectron2.data.build import trivial_batch_collator, worker_init_reset_seed
 from detectron2.data.common import DatasetFromList
-from detectron2.data.build import build_batch_data_loader
 from detectron2.utils.comm import get_rank, get_world_size
 
 from .datasets import SYNTHETIC_DATASETS
 from .mapper import SiamPairMapper
-from .pairs import PairRequestDataset, PairStreamSampler, usable_dicts
+from .pairs import PairBatchSampler, PairRequestDataset, usable_dicts
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,10 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
         dataset_dicts: optional list (one list per DATASETS.TRAIN entry) instead of the catalog.
         start_iter: iteration to start at (a resumed run continues the pair stream).
 
-    Pair ``p`` of the stream is a pure function of ``(DATASETS.SIAM.SEED, p)``; rank r of w
-    processes takes positions r, r+w, ... (detectron2 shards them over loader workers).
+    Pair ``p`` of the stream is a pure function of ``(DATASETS.SIAM.SEED, p)`` and the batch of
+    iteration ``i`` a pure function of ``i``, the rank and the world size
+    (:class:`~siamtrack.data.pairs.PairBatchSampler`), whatever ``DATALOADER.NUM_WORKERS``: a
+    loader built with ``start_iter`` yields what the loader of iteration 0 yields from there.
     """
     names = list(cfg.DATASETS.TRAIN)
     if not names:
@@ -78,17 +82,40 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
     frame_ranges = per_dataset_values(cfg.DATASETS.SIAM.FRAME_RANGE, names, 1,
                                       "DATASETS.SIAM.FRAME_RANGE")
     num_use = per_dataset_values(cfg.DATASETS.SIAM.NUM_USE, names, -1, "DATASETS.SIAM.NUM_USE")
+    world_size = get_world_size()
+    total_batch = int(cfg.SOLVER.IMS_PER_BATCH)
+    if total_batch <= 0 or total_batch % world_size:
+        raise ValueError(f"SOLVER.IMS_PER_BATCH {total_batch} must be a positive multiple of the "
+                         f"{world_size} training process(es)")
     if dataset_dicts is None:
         dataset_dicts = get_pair_dataset_dicts(names, cfg)
     if mapper is None:
         mapper = SiamPairMapper(cfg, is_train=True)
-    world_size = get_world_size()
-    total_batch = int(cfg.SOLVER.IMS_PER_BATCH)
     # serialised like detectron2's loaders, so forked workers do not copy the dicts on access
     lists = [DatasetFromList(list(d), copy=False, serialize=True) for d in dataset_dicts]
     dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper)
     logger.info("Pair loader: %d datasets, %d picks per pool block, batch %d", len(names),
                 len(dataset.pool), total_batch)
-    sampler = PairStreamSampler(get_rank(), world_size, start=int(start_iter) * total_batch)
-    return build_batch_data_loader(dataset, sampler, total_batch,
-                                   num_workers=cfg.DATALOADER.NUM_WORKERS)
+    sampler = PairBatchSampler(total_batch // world_size, get_rank(), world_size, start_iter=start_iter)
+    return _batch_loader(dataset, sampler, cfg.DATALOADER.NUM_WORKERS, int(cfg.DATASETS.SIAM.SEED) + get_rank())
+
+
+def _batch_loader(dataset, sampler, num_workers, seed):
+    # A batch sampler (not detectron2's per-worker sharding of single positions): each worker
+    # maps whole batches and the DataLoader returns them in order, so batch i is the same for
+    # any number of workers. The loader's own generator (it seeds the workers) keeps it from
+    # drawing on torch's global one, which the training step uses (docs/training.md, "Resume").
+    return torchdata.DataLoader(dataset, batch_sampler=sampler, num_workers=num_workers,
+                                collate_fn=trivial_batch_collator, worker_init_fn=worker_init_reset_seed,
+                                generator=torch.Generator().manual_seed(seed))
+
+
+def restart_pair_loader(loader, start_iter):
+    """A loader of :func:`build_pair_train_loader` that starts at iteration ``start_iter``
+    instead: the same dataset (not read again), workers and seeds, so it yields exactly what
+    ``loader`` yields from that iteration. Raises ``TypeError`` for any other loader."""
+    sampler = getattr(loader, "batch_sampler", None)
+    if not isinstance(loader, torchdata.DataLoader) or not isinstance(sampler, PairBatchSampler):
+        raise TypeError(f"not a pair loader of build_pair_train_loader: {type(loader).__name__}")
+    restarted = PairBatchSampler(sampler.batch_size, sampler.rank, sampler.world_size, start_iter=start_iter)
+    return _batch_loader(loader.dataset, restarted, loader.num_workers, loader.generator.initial_seed())

@@ -1,4 +1,5 @@
-"""Which video each training pair comes from, and which frames of it (spec §6.3, §6.4).
+"""Which video each training pair comes from, and which frames of it (docs/data.md, "Which
+video: the index pool" and "Which frames").
 
 * :class:`VideoIndexPool` — pysot's index pool: every sub-dataset contributes a pick list of
   NUM_USE video indices (its videos shuffled, repeated until NUM_USE, truncated); the pool is the
@@ -7,8 +8,9 @@
   function of ``(seed, p)``. Sampling is proportional to NUM_USE.
 * :class:`PairRequestDataset` — turns a position of that stream into a *pair request* for the
   mapper: the video's dataset dict, its FRAME_RANGE, a candidate video for a negative pair
-  (sub-dataset chosen uniformly, then a video uniformly, §6.4) and the pair's seed.
-* :func:`positive_frames`, :func:`random_frame` — frame choice inside one video (§6.4).
+  (sub-dataset chosen uniformly, then a video uniformly) and the pair's seed.
+* :func:`positive_frames`, :func:`random_frame` — frame choice inside one video.
+* :class:`PairBatchSampler` — the stream positions of each iteration's batch, per process.
 """
 import numpy as np
 import torch.utils.data as torchdata
@@ -65,7 +67,7 @@ class VideoIndexPool:
 
 
 def positive_frames(tracks, frame_range, rng):
-    """§6.4 positive pair: a track uniformly, template position t uniformly, search position in
+    """A positive pair: a track uniformly, template position t uniformly, search position in
     ``[max(t-R, 0), min(t+R, n-1)]`` uniformly (positions in the track's list, may equal t).
 
     ``tracks`` as from :func:`video_tracks`; returns two ``(track_id, frame, box)``.
@@ -107,7 +109,7 @@ class PairRequestDataset(torchdata.Dataset):
 
     def negative_candidate(self, k, i, rng):
         """A video other than dataset ``k`` video ``i`` (unless it is the only one): a dataset
-        uniformly, then a video uniformly (§6.4); a draw of the same video moves to the next."""
+        uniformly, then a video uniformly; a draw of the same video moves to the next."""
         k2 = self._nonempty[int(rng.integers(len(self._nonempty)))]
         i2 = int(rng.integers(len(self.datasets[k2])))
         if (k2, i2) == (k, i):  # same video: take the next one (of this or the next dataset)
@@ -133,17 +135,33 @@ class PairRequestDataset(torchdata.Dataset):
         return self.mapper(self.request(position))
 
 
-class PairStreamSampler(Sampler):
-    """Infinite positions ``rank, rank + world, rank + 2*world, ...`` of the pair stream."""
+class PairBatchSampler(Sampler):
+    """Infinite batches of pair-stream positions, one batch per training iteration.
 
-    def __init__(self, rank=0, world_size=1, start=0):
-        self.rank, self.world_size, self.start = int(rank), int(world_size), int(start)
+    Iteration ``i`` of rank ``r`` (of ``world_size`` processes, ``batch_size`` pairs each) takes
+    the positions ``i * batch_size * world_size + r + k * world_size`` for ``k < batch_size``: the
+    ranks share out one block of the stream per iteration, rank ``r`` taking ``r, r + w, ...``.
+    A batch depends on nothing but ``(i, r, world_size, batch_size)`` -- not on the number of
+    loader workers, nor on where the run started -- so a run resumed at ``start_iter`` gets
+    exactly the batches the uninterrupted run got (``docs/training.md``, "Resume").
+    """
+
+    def __init__(self, batch_size, rank=0, world_size=1, start_iter=0):
+        self.batch_size, self.rank, self.world_size = int(batch_size), int(rank), int(world_size)
+        self.start_iter = int(start_iter)
+        if self.batch_size <= 0 or self.world_size <= 0 or not 0 <= self.rank < self.world_size:
+            raise ValueError(f"bad pair batches: batch {batch_size}, rank {rank} of {world_size}")
+
+    def positions(self, iteration):
+        """The stream positions of this rank's batch at ``iteration``."""
+        base = int(iteration) * self.batch_size * self.world_size + self.rank
+        return [base + k * self.world_size for k in range(self.batch_size)]
 
     def __iter__(self):
-        position = self.start + self.rank
+        iteration = self.start_iter
         while True:
-            yield position
-            position += self.world_size
+            yield self.positions(iteration)
+            iteration += 1
 
 
 def usable_dicts(dataset_dicts):

@@ -1,14 +1,18 @@
-"""Trainer hooks of pysot's recipe: backbone freezing/unfreezing and per-group LR logging."""
+"""Trainer hooks: pysot's backbone freezing/unfreezing, per-group LR logging, per-iteration seeds."""
 import logging
+import random
 from typing import Callable, Iterable, Optional, Sequence
 
+import numpy as np
+import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from detectron2.engine import HookBase
 from detectron2.engine import hooks as d2_hooks
 
-__all__ = ["set_backbone_trainable", "apply_bn_modes", "BackboneUnfreezeHook", "SiamLRScheduler"]
+__all__ = ["set_backbone_trainable", "apply_bn_modes", "BackboneUnfreezeHook", "SiamLRScheduler",
+           "IterationSeedHook", "iteration_seed"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +80,11 @@ class BackboneUnfreezeHook(HookBase):
     trainable parameters changes (the trainer re-wraps DistributedDataParallel, which only
     synchronises parameters that required gradients when it was built).
 
-    When training resumes after ``unfreeze_iter``, :meth:`before_train` restores the trained
-    state without touching the optimizer state (the checkpoint holds it).
+    The checkpoint records the state (:meth:`state_dict`: trained or not, the stages, the
+    unfreeze iteration). When training resumes, :meth:`before_train` restores the recorded
+    state without touching the optimizer state, which the checkpoint holds too (the schedule's
+    state for that iteration when the checkpoint has none; trained, with the momentum reset,
+    when the config now unfreezes before the resumed iteration).
     """
 
     def __init__(
@@ -92,6 +99,7 @@ class BackboneUnfreezeHook(HookBase):
         self.train_layers = list(train_layers)
         self.on_change = on_change
         self._trained = None  # unknown until before_train
+        self._restored = None  # the state a resumed checkpoint recorded
 
     def _layers(self):
         return self.train_layers if self._trained else []
@@ -110,8 +118,26 @@ class BackboneUnfreezeHook(HookBase):
         # Iteration `start_iter` has not run yet: the unfreeze event of `unfreeze_iter` itself
         # happens in before_step, so a resume exactly there still resets the momentum.
         trained = self.trainer.iter > self.unfreeze_iter or self.unfreeze_iter <= 0
+        if self._restored is not None:
+            if self._restored.get("train_layers") != self.train_layers:
+                logger.warning("The checkpoint trained backbone stages %s; this config trains %s",
+                               self._restored.get("train_layers"), self.train_layers)
+            if trained and not self._restored["trained"]:  # the config moved the unfreeze earlier
+                logger.info("Iteration %d: start training backbone stages %s (the checkpoint's were "
+                            "frozen); optimizer momentum reset", self.trainer.iter, self.train_layers)
+                self.trainer.optimizer.state.clear()
+            trained = trained or bool(self._restored["trained"])
         if self._set(trained) and self.on_change is not None:
             self.on_change()
+
+    def state_dict(self):
+        """What a checkpoint records: whether the stages train, which, and from which iteration."""
+        return {"trained": bool(self._trained), "train_layers": list(self.train_layers),
+                "unfreeze_iter": self.unfreeze_iter}
+
+    def load_state_dict(self, state_dict):
+        """Keep the recorded state for :meth:`before_train` (a resumed run)."""
+        self._restored = dict(state_dict)
 
     def before_step(self):
         """Unfreeze the backbone stages at the scheduled iteration."""
@@ -147,3 +173,29 @@ class SiamLRScheduler(d2_hooks.LRScheduler):
             best = d2_hooks.LRScheduler.get_best_param_group_id(self.trainer.optimizer)
             storage.put_scalar("lr", groups[best]["lr"], smoothing_hint=False)
         self.scheduler.step()
+
+
+def iteration_seed(seed: int, rank: int, iteration: int) -> int:
+    """The seed of ``iteration`` on process ``rank`` of a run seeded with ``seed`` (a 32-bit int)."""
+    return int(np.random.SeedSequence([int(seed), int(rank), int(iteration)]).generate_state(1)[0])
+
+
+class IterationSeedHook(HookBase):
+    """Seed torch, NumPy and ``random`` before every step from ``(seed, rank, iteration)``.
+
+    The step draws random numbers outside the data (the head samples anchors with
+    ``torch.randperm``, detectron2's ``subsample_labels``). Seeding each iteration afresh makes
+    the step a function of the iteration, not of how many numbers were drawn before, so a run
+    resumed from a checkpoint draws what the uninterrupted run drew (docs/training.md,
+    "Resume").
+    """
+
+    def __init__(self, seed: int, rank: int = 0):
+        self.seed, self.rank = int(seed), int(rank)
+
+    def before_step(self):
+        """Seed the generators for ``trainer.iter``."""
+        seed = iteration_seed(self.seed, self.rank, self.trainer.iter)
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        random.seed(seed)

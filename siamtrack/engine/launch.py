@@ -10,9 +10,12 @@ otherwise spawns :func:`_cpu_distributed_worker`: the GLOO backend instead of NC
 equal share of the CPU threads per process. ``--num-gpus`` then means the number of processes
 per machine.
 """
+import contextlib
 import logging
 import os
+import signal
 import socket
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -48,11 +51,39 @@ def launch(
     backend.
     """
     world_size = num_machines * num_gpus_per_machine
-    if world_size <= 1 or torch.cuda.is_available():
-        return _d2_launch(
-            main_func, num_gpus_per_machine, num_machines=num_machines,
-            machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout,
-        )
+    if world_size <= 1:
+        return _d2_launch(main_func, num_gpus_per_machine, num_machines=num_machines,
+                          machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout)
+    try:
+        if torch.cuda.is_available():
+            return _d2_launch(main_func, num_gpus_per_machine, num_machines=num_machines,
+                              machine_rank=machine_rank, dist_url=dist_url, args=args, timeout=timeout)
+        return _launch_cpu(main_func, num_gpus_per_machine, num_machines, machine_rank, dist_url, args, timeout)
+    except KeyboardInterrupt:
+        _stop_workers()
+        raise
+
+
+def _stop_workers(grace_seconds=10.0):
+    """End the worker processes this process started (Ctrl-C / SIGTERM here): non-daemonic, they
+    would otherwise train on, and Python's exit would wait for them. Each gets SIGINT first (torch's
+    worker wrapper ends quietly on it, its data loader shutting down cleanly), then SIGKILL if it is
+    still there after ``grace_seconds``. Checkpoints are written atomically, so a worker stopped
+    while saving leaves the earlier ones intact."""
+    workers = mp.active_children()
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGINT)
+    for worker in workers:
+        worker.join(grace_seconds)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+def _launch_cpu(main_func, num_gpus_per_machine, num_machines, machine_rank, dist_url, args, timeout):
+    """Spawn the CPU worker processes of :func:`launch` (GLOO) and wait for them."""
+    world_size = num_machines * num_gpus_per_machine
     if dist_url == "auto":
         if num_machines != 1:
             raise ValueError("dist_url=auto is not supported in multi-machine jobs")
@@ -79,6 +110,8 @@ def _cpu_distributed_worker(
         logging.getLogger(__name__).error("Process group URL: %s", dist_url)
         raise
     create_local_process_group(num_procs_per_machine, machine_rank, world_size)
+    # detectron2 v0.6's gathers (comm.all_gather) use torch's deprecated TypedStorage: noise
+    warnings.filterwarnings("ignore", message="TypedStorage is deprecated", category=UserWarning)
     # N processes share the machine's cores (torch would give each of them all the cores).
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_procs_per_machine))
     comm.synchronize()

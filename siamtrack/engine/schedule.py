@@ -3,9 +3,10 @@
 pysot trains by epochs; detectron2 by iterations. An epoch here is ``SOLVER.SIAM.ITERS_PER_EPOCH``
 iterations and the whole schedule is ``SOLVER.SIAM.EPOCHS`` epochs, so
 ``SOLVER.MAX_ITER = EPOCHS * ITERS_PER_EPOCH`` (:func:`finalize_solver_config` derives it when
-``MAX_ITER`` is 0, the siamtrack default; a positive value stops training early).
+``MAX_ITER`` is 0, the siamtrack default; a positive value says where training stops; a
+negative one is refused). :func:`schedule_summary` states it all in one line.
 
-The learning rate is constant within an epoch and follows pysot's table ``T`` (spec §7): a
+The learning rate is constant within an epoch and follows pysot's table ``T`` (docs/training.md): a
 geometric ("step") warm-up ``start * m**e`` that never reaches its end value, then
 ``logspace(start, end)``. Every parameter group ``g`` gets ``T[e] * lr0_g / T_main[0]`` where
 ``lr0_g`` is its nominal LR (``SOLVER.BASE_LR``, times ``BACKBONE_LR_FACTOR`` for the backbone) and
@@ -13,7 +14,6 @@ geometric ("step") warm-up ``start * m**e`` that never reaches its end value, th
 :class:`~detectron2.solver.LRMultiplier` with the multiplier ``T[e] / T_main[0]`` (an fvcore
 :class:`ParamScheduler`) over groups whose initial LR is ``lr0_g``.
 """
-import logging
 import math
 from typing import Dict, List
 
@@ -22,6 +22,8 @@ import torch
 from fvcore.common.param_scheduler import ParamScheduler
 
 from detectron2.solver import LRMultiplier
+
+from ..config import ConfigError
 
 __all__ = [
     "pysot_lr_table",
@@ -32,9 +34,8 @@ __all__ = [
     "build_optimizer",
     "schedule_iters",
     "finalize_solver_config",
+    "schedule_summary",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 def pysot_lr_table(epochs, log_start, log_end, warmup_epochs=0, warmup_start=0.0, warmup_end=0.0):
@@ -111,17 +112,34 @@ def finalize_solver_config(cfg):
 
     ``add_siamtrack_config`` makes 0 ("derive") the default. The LR schedule and the
     backbone-unfreeze iteration always follow ``EPOCHS`` and ``ITERS_PER_EPOCH``; a positive
-    ``MAX_ITER`` only says where training stops (e.g. to stop early). Returns ``cfg``.
+    ``MAX_ITER`` only says where training stops (e.g. to stop early). A negative ``MAX_ITER``
+    or a non-positive ``ITERS_PER_EPOCH`` raises :class:`~siamtrack.config.ConfigError`.
+    Returns ``cfg``.
     """
     if cfg.SOLVER.SIAM.ITERS_PER_EPOCH <= 0:
-        raise ValueError("SOLVER.SIAM.ITERS_PER_EPOCH must be positive")
-    if cfg.SOLVER.MAX_ITER <= 0:
+        raise ConfigError("SOLVER.SIAM.ITERS_PER_EPOCH must be positive")
+    if cfg.SOLVER.MAX_ITER < 0:
+        raise ConfigError(f"SOLVER.MAX_ITER {cfg.SOLVER.MAX_ITER} is negative: give the iteration "
+                          "count to stop at, or 0 for the whole schedule (SOLVER.SIAM.EPOCHS x ITERS_PER_EPOCH)")
+    if cfg.SOLVER.MAX_ITER == 0:
         cfg.SOLVER.MAX_ITER = schedule_iters(cfg)
-        logger.info(
-            "SOLVER.MAX_ITER = SOLVER.SIAM.EPOCHS x ITERS_PER_EPOCH = %d x %d = %d",
-            cfg.SOLVER.SIAM.EPOCHS, cfg.SOLVER.SIAM.ITERS_PER_EPOCH, cfg.SOLVER.MAX_ITER,
-        )
     return cfg
+
+
+def schedule_summary(cfg) -> str:
+    """The schedule of a finalised ``cfg`` in one line: epochs, iterations, where training stops,
+    when the backbone starts training."""
+    s = cfg.SOLVER.SIAM
+    total, stop = schedule_iters(cfg), int(cfg.SOLVER.MAX_ITER)
+    unfreeze = int(s.BACKBONE_TRAIN_EPOCH) * int(s.ITERS_PER_EPOCH)
+    if stop == total:
+        stops = "training runs all of it"
+    else:
+        stops = f"training stops {'early' if stop < total else 'later'}, after {stop} (SOLVER.MAX_ITER)"
+    backbone = (f"backbone stages {list(s.BACKBONE_TRAIN_LAYERS)} train from epoch {s.BACKBONE_TRAIN_EPOCH} "
+                f"(iteration {unfreeze})" if unfreeze < stop else "the backbone stays frozen")
+    return (f"Schedule: {s.EPOCHS} epochs x {s.ITERS_PER_EPOCH} iterations = {total} iterations of "
+            f"{cfg.SOLVER.IMS_PER_BATCH} pairs; {stops}; {backbone}")
 
 
 def build_param_groups(cfg, model) -> List[Dict]:

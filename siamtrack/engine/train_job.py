@@ -12,24 +12,24 @@ import os
 
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.data import DatasetCatalog
-from detectron2.engine import default_setup
 from detectron2.evaluation import verify_results
 from detectron2.modeling import build_model
 from detectron2.utils import comm
-from detectron2.utils.logger import setup_logger
 
-from ..checkpoint import load_weights
+from ..checkpoint import WeightsError, load_weights
 from ..config import ConfigError, load_config
 from ..data.build import per_dataset_values
 from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
 from ..tracking import resolve_device
+from .checkpointer import last_checkpoint_path, resume_problem
 from .launch import launch
+from .logs import setup_run
 from .schedule import build_lr_multiplier, finalize_solver_config
 from .trainer import SiamTrainer
 
 __all__ = ["is_benchmark", "load_training_config", "check_training_config", "setup",
-           "train_or_evaluate", "evaluate_checkpoint", "run_training"]
+           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "run_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,19 +78,33 @@ def _check_datasets(cfg, eval_only):
             raise ConfigError(str(exc)) from None
 
 
-def _last_checkpoint(output_dir):
-    """The checkpoint ``output_dir/last_checkpoint`` names (as DetectionCheckpointer reads it), or None."""
-    try:
-        with open(os.path.join(output_dir, "last_checkpoint"), encoding="utf-8") as f:
-            return os.path.join(output_dir, f.read().strip())
-    except OSError:
-        return None
+def _check_start_weights(cfg, eval_only, resume):
+    """The weights the run would start from -- the ``--resume`` checkpoint or ``MODEL.WEIGHTS``
+    -- exist, are complete and fit the config's model (built here on the CPU)."""
+    last = last_checkpoint_path(cfg.OUTPUT_DIR) if resume else None
+    if last is not None:
+        problem = resume_problem(cfg.OUTPUT_DIR)
+        if problem:
+            raise WeightsError(problem)
+        path, partial = last, False
+    else:
+        path, partial = cfg.MODEL.WEIGHTS, cfg.MODEL.SIAM_PARTIAL_LOAD and not eval_only
+    if not path:
+        return
+    if not os.path.isfile(path):
+        raise WeightsError(f"MODEL.WEIGHTS {path} does not exist")
+    cpu_cfg = cfg.clone()
+    cpu_cfg.defrost()
+    cpu_cfg.MODEL.DEVICE = "cpu"
+    load_weights(build_model(cpu_cfg), path, allow_partial=partial,
+                 partial_option=None if eval_only or last else "MODEL.SIAM_PARTIAL_LOAD")
 
 
 def check_training_config(cfg, eval_only=False, resume=False, world_size=1):
-    """Raise :class:`~siamtrack.config.ConfigError` with one line for what would otherwise fail
-    later in every launched process: the schedule, the batch size, AMP without CUDA, dataset
-    names, benchmark folders, ``MODEL.WEIGHTS`` and ``OUTPUT_DIR``."""
+    """Raise :class:`~siamtrack.utils.errors.InputError` with one line for what would otherwise
+    fail later in every launched process: the schedule (``MAX_ITER`` < 0 included), the batch
+    size, AMP without CUDA, dataset names, ``--eval-only`` without ``DATASETS.TEST``, benchmark
+    folders, the start weights (missing, truncated, not fitting the model) and ``OUTPUT_DIR``."""
     try:  # the schedule is otherwise first built inside the launched processes
         build_lr_multiplier(finalize_solver_config(cfg.clone()))
     except ValueError as exc:
@@ -101,13 +115,11 @@ def check_training_config(cfg, eval_only=False, resume=False, world_size=1):
                           f"{world_size} training process(es)")
     if not eval_only:
         SiamTrainer.prepare_config(cfg)  # AMP needs CUDA
+    elif not cfg.DATASETS.TEST:
+        raise ConfigError("--eval-only has nothing to evaluate: DATASETS.TEST is empty "
+                          "(name benchmarks, e.g. DATASETS.TEST \"('otb100',)\")")
     _check_datasets(cfg, eval_only)
-    last = _last_checkpoint(cfg.OUTPUT_DIR) if resume else None
-    if last is not None and not os.path.isfile(last):
-        raise ConfigError(f"--resume: the last checkpoint {last} (named in {cfg.OUTPUT_DIR}/last_checkpoint) "
-                          "does not exist; name an existing one there, or start without --resume")
-    if cfg.MODEL.WEIGHTS and last is None and not os.path.isfile(cfg.MODEL.WEIGHTS):
-        raise ConfigError(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS} does not exist")
+    _check_start_weights(cfg, eval_only, resume)
     try:
         os.makedirs(cfg.OUTPUT_DIR, exist_ok=True)
     except OSError as exc:
@@ -117,13 +129,11 @@ def check_training_config(cfg, eval_only=False, resume=False, world_size=1):
 
 
 def setup(args):
-    """In one process: the config (``MAX_ITER`` derived, frozen) and detectron2's default
-    setup (output folder, loggers, ``config.yaml``, seeds)."""
+    """In one process: the config (``MAX_ITER`` derived, frozen) and the run's setup
+    (:func:`~siamtrack.engine.logs.setup_run`: output folder, loggers, ``config.yaml``, seeds)."""
     cfg = finalize_solver_config(load_training_config(args.config_file, args.opts))
     cfg.freeze()
-    default_setup(cfg, args)
-    # detectron2 configures its own loggers; siamtrack's (evaluation, data) log the same way.
-    setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="siamtrack")
+    setup_run(cfg, args)
     return cfg
 
 
@@ -132,7 +142,10 @@ def evaluate_checkpoint(cfg, resume=False):
     of ``OUTPUT_DIR``), loaded strictly; returns the metrics of :meth:`SiamTrainer.test`."""
     model = build_model(cfg)
     checkpointer = DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
-    path = checkpointer.get_checkpoint_file() if resume and checkpointer.has_checkpoint() else cfg.MODEL.WEIGHTS
+    resumed = resume and checkpointer.has_checkpoint()
+    if resumed and resume_problem(cfg.OUTPUT_DIR):
+        raise WeightsError(resume_problem(cfg.OUTPUT_DIR))
+    path = checkpointer.get_checkpoint_file() if resumed else cfg.MODEL.WEIGHTS
     if path:
         load_weights(model, path)
     else:
@@ -154,11 +167,25 @@ def train_or_evaluate(args):
     return trainer.train()
 
 
+def interruption_note(output_dir):
+    """What an interrupted run leaves: the newest checkpoint to continue from, or none."""
+    last = last_checkpoint_path(output_dir)
+    if last is None or not os.path.isfile(last):
+        return "no checkpoint was written yet"
+    return f"the checkpoints written so far are kept, the last is {last} (continue with --resume)"
+
+
 def run_training(args):
     """Check the config of ``args`` here, then launch :func:`train_or_evaluate` in
-    ``args.num_gpus`` processes per machine (CPU processes without CUDA)."""
+    ``args.num_gpus`` processes per machine (CPU processes without CUDA). Ctrl-C or SIGTERM
+    raise their ``KeyboardInterrupt`` again with a one-line note of the checkpoints kept."""
     world_size = args.num_gpus * args.num_machines
-    check_training_config(load_training_config(args.config_file, args.opts), args.eval_only,
-                          args.resume, world_size)
-    launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
-           machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
+    cfg = load_training_config(args.config_file, args.opts)
+    check_training_config(cfg, args.eval_only, args.resume, world_size)
+    try:
+        launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
+               machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
+    except KeyboardInterrupt as exc:
+        if args.eval_only:
+            raise
+        raise type(exc)(f"{str(exc) or 'interrupted'}: {interruption_note(cfg.OUTPUT_DIR)}") from None

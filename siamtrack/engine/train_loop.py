@@ -160,8 +160,9 @@ class SiamTrainLoop(SimpleTrainer):
             self.optimizer.step()
 
     def state_dict(self):
-        """The trainer's checkpointed state: optimizer (momentum) and the AMP scaler."""
+        """The trainer's checkpointed state: optimizer (momentum), skipped iterations, AMP scaler."""
         ret = super().state_dict()
+        ret["num_skipped"] = self.num_skipped
         if self.grad_scaler is not None:
             ret["grad_scaler"] = self.grad_scaler.state_dict()
         return ret
@@ -169,5 +170,6 @@ class SiamTrainLoop(SimpleTrainer):
     def load_state_dict(self, state_dict):
         """Restore the state written by :meth:`state_dict`."""
         super().load_state_dict(state_dict)
+        self.num_skipped = int(state_dict.get("num_skipped", 0))
         if self.grad_scaler is not None and "grad_scaler" in state_dict:
             self.grad_scaler.load_state_dict(state_dict["grad_scaler"])

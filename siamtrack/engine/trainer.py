@@ -22,54 +22,33 @@ CPU models) go through :mod:`siamtrack.engine.detectron2_compat`.
 """
 import logging
 import os
+import weakref
 
-from torch.nn.parallel import DistributedDataParallel
+import numpy as np
 
 from detectron2.engine import DefaultTrainer, TrainerBase
-from detectron2.engine import create_ddp_model as _d2_create_ddp_model
 from detectron2.engine import hooks as d2_hooks
 from detectron2.evaluation import print_csv_format
 from detectron2.modeling import build_model as _d2_build_model
 from detectron2.utils import comm
+from detectron2.utils.events import CommonMetricPrinter
 
-from ..checkpoint import WeightsError, load_imagenet_backbone
+from ..checkpoint import WeightsError, load_imagenet_backbone, load_weights
 from ..config import ConfigError
-from ..data.build import build_pair_train_loader
+from ..data.build import build_pair_train_loader, restart_pair_loader
 from ..evaluation import evaluate_tracker_on_benchmarks
 from ..utils.errors import InputError, first_line
 from . import detectron2_compat as compat
 from . import schedule
-from .hooks import BackboneUnfreezeHook, SiamLRScheduler, set_backbone_trainable
+from .checkpointer import SiamCheckpointer, resume_problem
+from .ddp import create_ddp_model, ddp_device_ids, unwrap_model
+from .hooks import BackboneUnfreezeHook, IterationSeedHook, SiamLRScheduler, set_backbone_trainable
+from .logs import SiamMetricPrinter, describe_model
 from .train_loop import DeferredIterable, SiamTrainLoop
 
 __all__ = ["SiamTrainer", "create_ddp_model", "ddp_device_ids", "unwrap_model"]
 
 logger = logging.getLogger(__name__)
-
-
-def ddp_device_ids(model):
-    """``device_ids`` for DistributedDataParallel: ``[local_rank]`` on CUDA, ``None`` on CPU."""
-    param = next(model.parameters(), None)
-    if param is not None and param.device.type == "cuda":
-        return [comm.get_local_rank()]
-    return None
-
-
-def create_ddp_model(model, **kwargs):
-    """:func:`detectron2.engine.create_ddp_model` that also works for a CPU model.
-
-    detectron2 passes ``device_ids=[local_rank]``, which DistributedDataParallel rejects for a
-    module on the CPU; there it must be ``None``. Returns ``model`` itself with one process.
-    """
-    if comm.get_world_size() == 1:
-        return model
-    kwargs.setdefault("device_ids", ddp_device_ids(model))
-    return _d2_create_ddp_model(model, **kwargs)
-
-
-def unwrap_model(model):
-    """The module inside a DistributedDataParallel wrapper (``model`` itself otherwise)."""
-    return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def backbone_unfreeze_iter(cfg):
@@ -90,6 +69,8 @@ class SiamTrainer(DefaultTrainer):
     def __init__(self, cfg):
         compat.check_detectron2_internals()
         cfg = self.prepare_config(cfg)
+        if comm.is_main_process():
+            logger.info(schedule.schedule_summary(cfg))
         with compat.default_trainer_ddp(create_ddp_model):
             super().__init__(cfg)
         compat.replace_step_trainer(
@@ -114,10 +95,6 @@ class SiamTrainer(DefaultTrainer):
             schedule.finalize_solver_config(cfg)
             if frozen:
                 cfg.freeze()
-        if cfg.SOLVER.MAX_ITER != schedule.schedule_iters(cfg):
-            logger.info("Training stops at SOLVER.MAX_ITER=%d; the LR and backbone schedules span "
-                        "SOLVER.SIAM.EPOCHS x ITERS_PER_EPOCH = %d iterations",
-                        cfg.SOLVER.MAX_ITER, schedule.schedule_iters(cfg))
         return cfg
 
     @property
@@ -126,26 +103,54 @@ class SiamTrainer(DefaultTrainer):
         return unwrap_model(self.model)
 
     def resume_or_load(self, resume=True):
-        """DefaultTrainer's resume; a resumed run also continues the pair stream where it was.
+        """DefaultTrainer's resume, checked, continuing the pair stream; else ``MODEL.WEIGHTS``.
 
-        A checkpoint that cannot be loaded (missing, truncated, of another model) raises
-        :class:`~siamtrack.checkpoint.WeightsError` naming the file.
+        With ``resume`` and a ``last_checkpoint`` in ``OUTPUT_DIR``, everything the checkpoint
+        holds is restored (model, optimizer momentum, LR scheduler, iteration, backbone state)
+        and the pair stream continues at the next iteration; the checkpoint must be complete
+        (else the error names the newest readable other checkpoint) and fit the model. Otherwise
+        ``MODEL.WEIGHTS`` (if set) initialises the model and training starts at iteration 0:
+        weights that do not fit are refused unless ``MODEL.SIAM_PARTIAL_LOAD``. Problems raise
+        :class:`~siamtrack.checkpoint.WeightsError` with one line naming the file.
         """
         if resume and self.checkpointer.has_checkpoint():
-            path, what = self.checkpointer.get_checkpoint_file(), "the last checkpoint"
+            problem = resume_problem(self.cfg.OUTPUT_DIR)
+            if problem:
+                raise WeightsError(problem)
+            path = self.checkpointer.get_checkpoint_file()
+            load_weights(self.unwrapped_model, path)  # strict: a checkpoint of another model is refused
+            try:
+                super().resume_or_load(resume=True)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- torch.load and load_state_dict fail in many ways
+                raise WeightsError(f"cannot load the last checkpoint {path}: {first_line(exc)}") from exc
+            logger.info("Resumed from %s: iteration %d is next", path, self.start_iter)
+            self._restart_data(self.start_iter)
+            return
+        self.start_iter = 0
+        path = self.cfg.MODEL.WEIGHTS
+        if not path:
+            return
+        if not os.path.isfile(path):
+            raise WeightsError(f"MODEL.WEIGHTS {path} does not exist")
+        report = load_weights(self.unwrapped_model, path, allow_partial=self.cfg.MODEL.SIAM_PARTIAL_LOAD,
+                              partial_option="MODEL.SIAM_PARTIAL_LOAD")
+        if report:
+            logger.warning("MODEL.WEIGHTS %s loaded in part (MODEL.SIAM_PARTIAL_LOAD): %s; those "
+                           "tensors keep their initial values", path, report)
         else:
-            path, what = self.cfg.MODEL.WEIGHTS, "MODEL.WEIGHTS"
-        if path and not os.path.isfile(path):
-            raise WeightsError(f"{what} {path} does not exist")
+            logger.info("Model initialised from MODEL.WEIGHTS %s", path)
+
+    def _restart_data(self, start_iter):
+        """Continue the pair stream at ``start_iter``: the loader restarted there (the dataset
+        kept), or one built anew when :meth:`build_train_loader` was overridden."""
+        loop = compat.step_trainer(self)
         try:
-            super().resume_or_load(resume=resume)
-        except InputError:
-            raise
-        except Exception as exc:  # noqa: BLE001 -- torch.load and load_state_dict fail in many ways
-            raise WeightsError(f"cannot load {what} {path}: {first_line(exc)}") from exc
-        if self.start_iter > 0:
-            compat.step_trainer(self).reset_data_loader(
-                self.build_train_loader(self.cfg, start_iter=self.start_iter))
+            loader = DeferredIterable(restart_pair_loader(getattr(loop.data_loader, "iterable", None), start_iter))
+        except TypeError:
+            loader = self.build_train_loader(self.cfg, start_iter=start_iter)
+        loop.reset_data_loader(loader)
 
     def state_dict(self):
         """Iteration and hook states plus the step loop's (optimizer momentum, AMP scaler), as
@@ -170,9 +175,15 @@ class SiamTrainer(DefaultTrainer):
             self.model = create_ddp_model(self.unwrapped_model, broadcast_buffers=False)
 
     def build_hooks(self):
-        """DefaultTrainer's hooks, with the backbone-unfreeze hook and per-group LR logging."""
+        """DefaultTrainer's hooks, with per-iteration seeds, the backbone-unfreeze hook, per-group
+        LR logging, and checkpoints written atomically (:class:`SiamCheckpointer`)."""
+        # DefaultTrainer.__init__ made its checkpointer just before calling this; the periodic
+        # checkpointer hook built below takes it from here.
+        self.checkpointer = SiamCheckpointer(self.checkpointer.model, self.cfg.OUTPUT_DIR,
+                                             trainer=weakref.proxy(self))
         ret = [SiamLRScheduler() if type(hook) is d2_hooks.LRScheduler else hook
                for hook in super().build_hooks()]
+        ret.insert(0, IterationSeedHook(self._iteration_seed_base(), comm.get_rank()))
         backbone = getattr(self.unwrapped_model, "backbone", None)
         if backbone is not None:
             ret.insert(1, BackboneUnfreezeHook(
@@ -181,6 +192,19 @@ class SiamTrainer(DefaultTrainer):
             ))
         return ret
 
+    def _iteration_seed_base(self):
+        """``SEED``; when it is negative (random), a seed drawn now (a resume then draws anew)."""
+        if self.cfg.SEED >= 0:
+            return int(self.cfg.SEED)
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+        logger.info("SEED is negative: this run's iteration seeds derive from %d", seed)
+        return seed
+
+    def build_writers(self):
+        """DefaultTrainer's writers, the console line showing ``lr`` and ``lr_backbone``."""
+        return [SiamMetricPrinter(self.max_iter) if type(w) is CommonMetricPrinter else w
+                for w in super().build_writers()]
+
     @classmethod
     def build_model(cls, cfg):
         """The model as training starts: detectron2's ``build_model`` (the ``SiamRPN``
@@ -188,7 +212,7 @@ class SiamTrainer(DefaultTrainer):
         the backbone frozen unless it trains from iteration 0. DefaultTrainer wraps DDP right
         after, which only synchronises the parameters requiring gradients at that point."""
         model = _d2_build_model(cfg)
-        logger.info("Model:\n%s", model)
+        describe_model(model, cfg.OUTPUT_DIR)
         cls.load_pretrained_backbone(cfg, model)
         backbone = getattr(model, "backbone", None)
         if backbone is not None:
