@@ -17,7 +17,7 @@ Command line: ``tools/eval_tracker.py``; documentation: ``docs/evaluation.md``.
 """
 from .benchmarks import (Benchmark, BenchmarkError, Sequence, canonical_name, load_benchmark,
                          register_benchmarks)
-from .evaluator import TrackingBenchmarkEvaluator, evaluate_tracker_on_benchmarks, metrics_of
+from .evaluator import TrackingBenchmarkEvaluator, evaluate_tracker_on_benchmarks, metric_of, metrics_of
 from .got10k_metrics import GOT10kResult, evaluate_got10k
 from .longterm import LongTermResult, evaluate_longterm
 from .longterm_results import load_longterm_results, read_longterm_results, write_longterm_results
@@ -34,7 +34,7 @@ register_benchmarks()
 
 __all__ = ["Benchmark", "BenchmarkError", "Sequence", "canonical_name", "load_benchmark",
            "register_benchmarks", "TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks",
-           "metrics_of", "init_box_from_region", "OPEResult", "evaluate_ope", "score_sequence",
+           "metrics_of", "metric_of", "init_box_from_region", "OPEResult", "evaluate_ope", "score_sequence",
            "plot_benchmark", "ResultsError", "load_tracker_results", "run_benchmark",
            "tracker_results_dir", "run_longterm", "format_table", "score_notes",
            "score_result_dirs", "score_results",

@@ -20,10 +20,11 @@ from .benchmarks.catalog import benchmark_from_catalog
 from .got10k_metrics import GOT10kResult
 from .longterm import LongTermResult
 from .ope import OPEResult
+from .results import ResultsError
 from .runner import run_benchmark
 from .scoring import score_results
 
-__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of"]
+__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of", "metric_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,20 @@ def metrics_of(score) -> dict:
         return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
     return {"accuracy": score.accuracy, "robustness": score.robustness,
             "lost_number": score.lost_number, "eao": score.eao}
+
+
+METRIC_ALIASES = {"auc": "success_auc", "success": "success_auc", "sr": "sr_0.5"}
+
+
+def metric_of(score, name: str) -> float:
+    """One metric of a score by its :func:`metrics_of` name (or ``auc`` / ``success`` for
+    ``success_auc``, ``sr`` for ``sr_0.5``); a name the score does not have raises
+    :class:`ResultsError` listing the ones it has."""
+    metrics = metrics_of(score)
+    key = METRIC_ALIASES.get(name.lower(), name.lower())
+    if key not in metrics:
+        raise ResultsError(f"unknown metric {name!r} for these results; they have: {', '.join(metrics)}")
+    return metrics[key]
 
 
 class TrackingBenchmarkEvaluator(DatasetEvaluator):
