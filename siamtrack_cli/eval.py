@@ -11,6 +11,10 @@ Score existing results (no model)::
         --results output/results/OTB100/trackerA output/results/OTB100/trackerB \\
         --output-json scores.json --plot-dir plots
 
+A folder of your own sequences: ``--dataset videos --dataset-root DIR`` (or ``videos:DIR``; any
+layout of datasets/README.md). GOT-10k is scored with AO / SR, VOT2018-LT / VOT2019-LT with
+long-term precision / recall / F1 (docs/evaluation.md).
+
 Bad input prints one line on stderr and exits with status 2.
 """
 import argparse
@@ -28,18 +32,23 @@ def build_parser(prog=PROG):
     p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config-file", default="", metavar="FILE", help="siamtrack config (run mode)")
-    p.add_argument("--dataset", required=True, help="benchmark name, e.g. OTB100, otb, VOT2018, GOT-10k-val")
+    p.add_argument("--dataset", required=True,
+                   help="benchmark name (OTB100, VOT2018, GOT-10k-val, VOT2018-LT, ...) or a folder "
+                        "layout: videos, got10k, otb, vot, vot-lt, ... with --dataset-root, or LAYOUT:DIR")
     p.add_argument("--dataset-root", default=None, metavar="DIR",
                    help="benchmark folder (default: $DETECTRON2_DATASETS/<standard folder>)")
     p.add_argument("--output", default="output/results", metavar="DIR",
                    help="results root: <output>/<dataset>/<tracker>/ (default: output/results)")
-    p.add_argument("--tracker-name", default="", help="results folder name (default: weights file name)")
+    p.add_argument("--tracker-name", default="",
+                   help="results folder name (default: the weights file name; for a generic name "
+                        "such as model_final.pth prefixed with its folder: a_model_final)")
     p.add_argument("--results", nargs="+", default=[], metavar="DIR",
                    help="score these result folders (tracker folders or folders of them)")
     p.add_argument("--output-json", default="", metavar="FILE", help="write the scores as JSON")
     p.add_argument("--plot-dir", default="", metavar="DIR", help="write success/precision plots (PNG)")
     p.add_argument("--max-sequences", type=int, default=0, help="only the first N sequences (0 = all)")
-    p.add_argument("--no-resume", action="store_true", help="re-run sequences that already have results")
+    p.add_argument("--no-resume", action="store_true",
+                   help="re-run every sequence (also into a folder made with other weights or config)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
     return p
@@ -64,7 +73,7 @@ def _argument_problem(args):
 
 
 def _evaluate(args):
-    from siamtrack.evaluation import format_table
+    from siamtrack.evaluation import format_table, score_notes
     from siamtrack.evaluation.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
 
     report = evaluate_on_benchmark(
@@ -76,11 +85,16 @@ def _evaluate(args):
               "no public ground truth, submit them to the evaluation server")
         return 0
     print(format_table(report.scores))
+    for note in score_notes(report.scores):
+        print(note)
     if args.output_json:
         write_scores_json(args.output_json, report.scores)
     if args.plot_dir:
-        for path in write_plots(report.scores, args.plot_dir, bench.name):
+        paths = write_plots(report.scores, args.plot_dir, bench.results_name)
+        for path in paths:
             print(f"plot: {path}")
+        if not paths:
+            print(f"no plots for {bench.name} (success / precision plots are drawn for OPE and GOT-10k)")
     return 0
 
 

@@ -176,3 +176,123 @@ def test_cli_bad_overrides_exit_2(tmp_path, capsys, opts, expected):
                            str(tmp_path / "otb"), "--no-progress", *opts])
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("siamtrack-eval")]
     assert rc == 2 and len(err) == 1 and expected in err[0]
+
+
+# --- results that cannot lie: fingerprints, default names, same-name folders -----------------
+
+CONFIG = str(REPO / "configs" / "quickstart_synthetic.yaml")
+
+
+def _run(tmp_path, *extra, weights=None, tracker_name=None):
+    args = ["--config-file", CONFIG, "--dataset", "OTB100", "--dataset-root", str(tmp_path / "otb"),
+            "--output", str(tmp_path / "out"), "--no-progress"]
+    if tracker_name:
+        args += ["--tracker-name", tracker_name]
+    args += list(extra) + ["MODEL.DEVICE", "cpu"]
+    if weights:
+        args += ["MODEL.WEIGHTS", str(weights)]
+    return load_tool().main(args)
+
+
+def test_two_model_final_files_are_not_scored_with_each_others_numbers(tmp_path, capsys):
+    """The issue's reproduction: a/model_final.pth, then b/model_final.pth on the same benchmark."""
+    from _integrations_common import save_untrained_weights
+
+    make_otb(tmp_path / "otb", names=("A", "B"), n=6)
+    for folder, seed in (("a", 0), ("b", 1)):
+        (tmp_path / folder).mkdir()
+        save_untrained_weights(tmp_path / folder / "model_final.pth", seed=seed)
+    assert _run(tmp_path, weights=tmp_path / "a" / "model_final.pth") == 0
+    assert "| a_model_final |" in capsys.readouterr().out
+    assert _run(tmp_path, weights=tmp_path / "b" / "model_final.pth") == 0
+    assert "| b_model_final |" in capsys.readouterr().out
+    a, b = (tmp_path / "out" / "OTB100" / n for n in ("a_model_final", "b_model_final"))
+    # b was tracked (its own files, other boxes), not read back from a's folder
+    assert (b / "A.txt").read_text() != (a / "A.txt").read_text()
+    fa, fb = (json.loads((d / "fingerprint.json").read_text()) for d in (a, b))
+    assert fa["weights_sha256"] != fb["weights_sha256"] and fa["config_sha256"] == fb["config_sha256"]
+    assert fb["sequences"] == ["A", "B"] and fb["siamtrack_version"]
+
+
+def _fake_build(monkeypatch, trackers):
+    import siamtrack.evaluation.benchmark_job
+
+    def build(cfg):
+        trackers.append(FakeTracker())
+        return trackers[-1]
+
+    monkeypatch.setattr(siamtrack.evaluation.benchmark_job, "build_tracker", build)
+
+
+def test_resume_needs_the_same_fingerprint(tmp_path, monkeypatch, capsys, caplog):
+    import logging
+
+    trackers = []
+    _fake_build(monkeypatch, trackers)
+    make_otb(tmp_path / "otb")
+    w1, w2 = tmp_path / "w1.pth", tmp_path / "w2.pth"
+    w1.write_bytes(b"weights one")
+    w2.write_bytes(b"weights two")
+    assert _run(tmp_path, weights=w1, tracker_name="trk") == 0
+    folder = tmp_path / "out" / "OTB100" / "trk"
+    before = (folder / "A.txt").read_text()
+    with caplog.at_level(logging.INFO, logger="siamtrack"):  # same weights and config: resumed
+        assert _run(tmp_path, weights=w1, tracker_name="trk") == 0
+    assert trackers[-1].inits == 0 and "skipped 2 finished sequences" in caplog.text
+    capsys.readouterr()
+    for weights, opts, what in ((w2, [], "other weights"), (w1, ["TRACK.LR", "0.1"], "other config")):
+        assert _run(tmp_path, *opts, weights=weights, tracker_name="trk") == 2
+        err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+        assert len(err) == 1 and what in err[0] and "--tracker-name" in err[0] and "--no-resume" in err[0]
+        assert (folder / "A.txt").read_text() == before  # nothing touched
+    # --no-resume re-runs everything into the folder under the new fingerprint
+    assert _run(tmp_path, "--no-resume", weights=w2, tracker_name="trk") == 0
+    assert trackers[-1].inits == 2
+    assert json.loads((folder / "fingerprint.json").read_text())["weights"] == str(w2)
+
+
+def test_only_sequences_finished_under_the_fingerprint_are_skipped(tmp_path, monkeypatch):
+    trackers = []
+    _fake_build(monkeypatch, trackers)
+    make_otb(tmp_path / "otb")
+    folder = tmp_path / "out" / "OTB100" / "trk"
+    folder.mkdir(parents=True)
+    (folder / "A.txt").write_text("1,1,1,1\n" * 4)  # a stranger's result
+    assert _run(tmp_path, tracker_name="trk") == 2  # refused: results without a fingerprint
+    assert _run(tmp_path, "--max-sequences", "1", "--no-resume", tracker_name="trk") == 0
+    assert (folder / "A.txt").read_text().startswith("10.5,10.5")  # re-run, not trusted
+    (folder / "B.txt").write_text("1,1,1,1\n" * 4)  # complete, but not made under this fingerprint
+    assert _run(tmp_path, tracker_name="trk") == 0
+    assert trackers[-1].inits == 1 and (folder / "B.txt").read_text().startswith("10.5,10.5")
+
+
+@pytest.mark.parametrize("weights, name", [
+    ("out/a/model_final.pth", "a_model_final"), ("b/model_0004999.pth", "b_model_0004999"),
+    ("exp1/checkpoint_e20.pth", "exp1_checkpoint_e20"), ("siamrpn/model.pth", "siamrpn_model"),
+    ("x/siamrpn_alex_dwxcorr.pth", "siamrpn_alex_dwxcorr"), ("", "cfg")])
+def test_default_tracker_name(weights, name):
+    from siamtrack.config import load_config
+    from siamtrack.evaluation.fingerprint import default_tracker_name
+
+    cfg = load_config(CONFIG, ["MODEL.WEIGHTS", weights])
+    assert default_tracker_name(cfg, "configs/cfg.yaml") == name
+
+
+def test_same_name_result_folders_are_kept_apart(reference_dir, tmp_path, capsys):
+    import shutil
+
+    fixture = reference_dir / "ope_fixture"
+    for parent, source in (("a", "good"), ("b", "poor")):
+        shutil.copytree(fixture / "results" / source, tmp_path / parent / "trk")
+    out_json = tmp_path / "s.json"
+    rc = load_tool().main(["--dataset", "otb", "--dataset-root", str(fixture / "sequences"),
+                           "--results", str(tmp_path / "a" / "trk"), str(tmp_path / "b" / "trk"),
+                           str(tmp_path / "a" / "trk"), "--output-json", str(out_json)])
+    assert rc == 0
+    got = json.loads(out_json.read_text())
+    expected = json.loads((fixture / "expected.json").read_text())
+    assert sorted(got) == ["a/trk", "b/trk"]  # both kept, the repeated folder once
+    assert got["a/trk"]["success_auc"] == pytest.approx(expected["good"]["success_auc"], abs=1e-9)
+    assert got["b/trk"]["success_auc"] == pytest.approx(expected["poor"]["success_auc"], abs=1e-9)
+    out = capsys.readouterr().out
+    assert "| a/trk " in out and "| b/trk " in out

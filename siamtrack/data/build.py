@@ -3,7 +3,9 @@
 ``build_pair_train_loader(cfg)`` is what the trainer's ``build_train_loader`` calls. Entries
 of ``DATASETS.TRAIN`` may mix detectron2 detection datasets (``coco_2017_train``, a
 ``register_coco_instances`` set) and video datasets (GOT-10k, LaSOT, VID, YouTube-BB,
-TrackingNet, ``register_video_folder`` sets, the synthetic ones).
+TrackingNet, ``register_video_folder`` sets, the synthetic ones) and ``"<layout>:<path>"``
+folders (``"videos:/data/my_videos"``), registered here on first use, in whichever process
+builds the loader (:mod:`.datasets.specs`).
 """
 import logging
 
@@ -15,6 +17,7 @@ from detectron2.data.common import DatasetFromList
 from detectron2.utils.comm import get_rank, get_world_size
 
 from .datasets import SYNTHETIC_DATASETS
+from .datasets.specs import register_dataset_spec
 from .mapper import SiamPairMapper
 from .pairs import PairBatchSampler, PairRequestDataset, usable_dicts
 
@@ -33,8 +36,10 @@ def per_dataset_values(values, names, default, key):
 
 
 def dataset_dicts(name, cfg=None):
-    """The dataset dicts of one registered name; the built-in synthetic datasets get the sizes
+    """The dataset dicts of one registered name or ``"<layout>:<path>"`` folder (registered
+    now if needed); the built-in synthetic datasets get the sizes
     ``cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN`` / ``SYNTHETIC_NUM_TEST`` when ``cfg`` is given."""
+    register_dataset_spec(name)
     sizes = {}
     if cfg is not None:
         sizes = {"synthetic_pairs_train": cfg.DATASETS.SIAM.SYNTHETIC_NUM_TRAIN,

@@ -19,6 +19,7 @@ from detectron2.utils import comm
 from ..checkpoint import WeightsError, load_weights
 from ..config import ConfigError, load_config
 from ..data.build import per_dataset_values
+from ..data.datasets import register_dataset_specs
 from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
 from ..tracking import resolve_device
@@ -52,6 +53,8 @@ def load_training_config(config_file, opts):
 
 
 def _check_datasets(cfg, eval_only):
+    # "<layout>:<path>" entries: checked (one line) and registered here; workers do it themselves
+    register_dataset_specs(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST))
     registered = set(DatasetCatalog.list())
     train = [] if eval_only else list(cfg.DATASETS.TRAIN)
     # DATASETS.TEST also takes benchmark aliases ("OTB100", "otb"), as the evaluator does.

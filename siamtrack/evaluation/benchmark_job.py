@@ -13,9 +13,10 @@ from typing import Dict, List, Optional, Sequence
 from ..tracking import build_tracker
 from ..tracking.video_job import load_tracking_config
 from ..utils.errors import InputError, first_line
-from .benchmarks import Benchmark, load_benchmark
-from .plots import plot_benchmark
 from ..utils.fileio import atomic_write
+from .benchmarks import Benchmark, load_benchmark
+from .fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
+from .plots import plot_benchmark
 from .runner import run_benchmark, tracker_results_dir
 from .scoring import score_result_dirs
 
@@ -33,12 +34,6 @@ class EvaluationReport:
     results_dir: Optional[str]
 
 
-def default_tracker_name(cfg, config_file):
-    """pysot's model name: the weights file name up to its first '.', else the config name."""
-    source = cfg.MODEL.WEIGHTS or config_file
-    return os.path.basename(source).split(".")[0] or "tracker"
-
-
 def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), results=(),
                           output="output/results", tracker_name="", max_sequences=0, resume=True,
                           progress=True) -> EvaluationReport:
@@ -46,7 +41,9 @@ def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), r
     with the result folders ``results``; with no ``config_file``, only score ``results``.
 
     The tracker's results go to ``<output>/<dataset>/<tracker_name>/`` (default name:
-    :func:`default_tracker_name`); with ``resume`` finished sequences are read back.
+    :func:`~siamtrack.evaluation.fingerprint.default_tracker_name`) with the folder's
+    fingerprint; with ``resume`` the sequences finished under the same fingerprint are read
+    back, and a folder of another fingerprint is refused (:class:`ResultsError`).
     """
     bench = load_benchmark(dataset, dataset_root, max_sequences, need_frames=bool(config_file))
     dirs: List[str] = list(results)
@@ -54,8 +51,10 @@ def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), r
     if config_file:
         cfg = load_tracking_config(config_file, opts)
         name = tracker_name or default_tracker_name(cfg, config_file)
-        run_benchmark(build_tracker(cfg), bench, output, name, resume=resume, progress=progress)
+        tracker = build_tracker(cfg)
         results_dir = tracker_results_dir(output, bench, name)
+        record = ResultsRecord(results_dir, results_fingerprint(cfg, config_file)).open(resume)
+        run_benchmark(tracker, bench, output, name, resume=resume, progress=progress, record=record)
         dirs.insert(0, results_dir)
     scores = score_result_dirs(bench, dirs) if bench.has_full_gt else None
     return EvaluationReport(bench, scores, results_dir)

@@ -13,34 +13,59 @@ from collections import OrderedDict
 
 from detectron2.evaluation import DatasetEvaluator
 
+from ..data.datasets.specs import parse_dataset_spec
 from .benchmarks import canonical_name, load_benchmark
 from .benchmarks.base import BenchmarkError
 from .benchmarks.catalog import benchmark_from_catalog
+from .got10k_metrics import GOT10kResult
+from .longterm import LongTermResult
 from .ope import OPEResult
+from .results import ResultsError
 from .runner import run_benchmark
 from .scoring import score_results
 
-__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of"]
+__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of", "metric_of"]
 
 logger = logging.getLogger(__name__)
 
 
 def metrics_of(score) -> dict:
     """Scalar metrics of an :class:`OPEResult` (``success_auc``, ``precision_20px``,
-    ``norm_precision_0.2``) or a ``VOTResult`` (``accuracy``, ``robustness``, ``lost_number``,
-    ``eao``)."""
+    ``norm_precision_0.2``), a :class:`GOT10kResult` (``ao``, ``sr_0.5``, ``sr_0.75``), a
+    :class:`LongTermResult` (``precision``, ``recall``, ``f1``) or a ``VOTResult``
+    (``accuracy``, ``robustness``, ``lost_number``, ``eao``)."""
     if isinstance(score, OPEResult):
         return {"success_auc": score.success_auc, "precision_20px": score.precision_20px,
                 "norm_precision_0.2": score.norm_precision_02}
+    if isinstance(score, GOT10kResult):
+        return {"ao": score.ao, "sr_0.5": score.sr_05, "sr_0.75": score.sr_075}
+    if isinstance(score, LongTermResult):
+        return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
     return {"accuracy": score.accuracy, "robustness": score.robustness,
             "lost_number": score.lost_number, "eao": score.eao}
+
+
+METRIC_ALIASES = {"auc": "success_auc", "success": "success_auc", "sr": "sr_0.5"}
+
+
+def metric_of(score, name: str) -> float:
+    """One metric of a score by its :func:`metrics_of` name (or ``auc`` / ``success`` for
+    ``success_auc``, ``sr`` for ``sr_0.5``); a name the score does not have raises
+    :class:`ResultsError` listing the ones it has."""
+    metrics = metrics_of(score)
+    key = METRIC_ALIASES.get(name.lower(), name.lower())
+    if key not in metrics:
+        raise ResultsError(f"unknown metric {name!r} for these results; they have: {', '.join(metrics)}")
+    return metrics[key]
 
 
 class TrackingBenchmarkEvaluator(DatasetEvaluator):
     """Evaluate a tracker on one benchmark (a ``DATASETS.TEST`` name such as ``otb100``).
 
     Args:
-        dataset_name: benchmark name or alias (``otb100``, ``OTB100``, ``vot2018`` ...).
+        dataset_name: benchmark name or alias (``otb100``, ``OTB100``, ``vot2018``,
+            ``got10k_val``, ``vot2018_lt`` ...), a ``"<layout>:<path>"`` folder
+            (``"videos:/data/mine"``) or a ``DatasetCatalog`` dataset of video dicts.
         cfg: the config (``TRACK.*``, anchors).
         model: the SiamRPN model; ignored when ``tracker`` is given.
         root: benchmark folder (default ``$DETECTRON2_DATASETS/<standard folder>``).
@@ -73,15 +98,19 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
 
         return build_tracker(self.cfg, self.model)
 
+    def _benchmark(self):
+        """A benchmark name, a ``"<layout>:<path>"`` folder, or a ``DatasetCatalog`` dataset."""
+        if parse_dataset_spec(self.dataset_name) is None:
+            try:
+                canonical_name(self.dataset_name)
+            except BenchmarkError:  # not a benchmark: a DatasetCatalog dataset of video dicts
+                return benchmark_from_catalog(self.dataset_name, self.max_sequences, self.cfg)
+        return load_benchmark(self.dataset_name, self.root, self.max_sequences, need_frames=True)
+
     def evaluate(self):
         """Run the tracker over the benchmark; ``{dataset_name: metrics}``, or ``{}`` for test
         splits without public ground truth (their result files are still written)."""
-        try:
-            canonical_name(self.dataset_name)
-        except BenchmarkError:  # not a benchmark: a DatasetCatalog dataset of video dicts
-            bench = benchmark_from_catalog(self.dataset_name, self.max_sequences, self.cfg)
-        else:
-            bench = load_benchmark(self.dataset_name, self.root, self.max_sequences, need_frames=True)
+        bench = self._benchmark()
         results = run_benchmark(self._tracker(), bench, self.output_dir, self.tracker_name,
                                 resume=False, progress=True)
         if not bench.has_full_gt:
@@ -96,7 +125,8 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
 def evaluate_tracker_on_benchmarks(cfg, model, output_dir=None):
     """Track every benchmark of ``cfg.DATASETS.TEST`` with ``model`` (roots from
     ``cfg.TEST.SIAM.DATASET_ROOTS``, at most ``cfg.TEST.SIAM.MAX_SEQUENCES`` sequences each) and
-    return ``{dataset: {"success_auc": ..., "precision_20px": ..., ...}}``.
+    return ``{dataset: metrics}`` (:func:`metrics_of`: ``success_auc``, ... for OPE benchmarks,
+    ``ao``, ``sr_0.5``, ``sr_0.75`` for GOT-10k, ``precision``, ``recall``, ``f1`` long-term).
 
     Result files go to ``output_dir`` (default ``<OUTPUT_DIR>/inference/results``), overwritten
     on every call. The caller restores the model's training mode.

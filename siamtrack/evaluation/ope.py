@@ -1,4 +1,5 @@
-"""One-pass evaluation (OPE) metrics exactly as pysot's toolkit computes them (spec §9.4).
+"""One-pass evaluation (OPE) metrics exactly as pysot's toolkit computes them
+(docs/evaluation.md, "Protocols and metrics").
 
 Success: per-frame IoU of ``x, y, w, h`` boxes (no +1), frames whose ground truth has w or
 h <= 0 get IoU -1 (a miss); success at threshold t is the fraction of frames with IoU > t for

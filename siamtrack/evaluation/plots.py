@@ -5,6 +5,7 @@ from typing import Dict, List, Mapping
 
 import numpy as np
 
+from .got10k_metrics import GOT10K_THRESHOLDS, GOT10kResult
 from .ope import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS, OPEResult
 
 __all__ = ["plot_curves", "plot_benchmark"]
@@ -29,9 +30,22 @@ def plot_curves(path: str, x: np.ndarray, curves: Mapping[str, np.ndarray],
     return path
 
 
+def _plot_got10k(scores: Mapping[str, GOT10kResult], plot_dir: str, benchmark_name: str) -> List[str]:
+    """GOT-10k's success plot (101 thresholds), legends with AO, best first."""
+    order = sorted(scores, key=lambda n: -scores[n].ao)
+    path = os.path.join(plot_dir, f"{benchmark_name}_success.png")
+    return [plot_curves(path, GOT10K_THRESHOLDS, {n: scores[n].success_curve_101 for n in order},
+                        {n: f"[{scores[n].ao:.3f}] {n}" for n in order},
+                        f"Success plots on GOT-10k - {benchmark_name}", "Overlap threshold", "Success rate")]
+
+
 def plot_benchmark(scores: Mapping[str, OPEResult], plot_dir: str, benchmark_name: str) -> List[str]:
     """Success, precision and normalised-precision plots of several trackers on one benchmark;
-    legends carry AUC / precision@20px / norm. precision@0.2, best first. Returns the paths."""
+    legends carry AUC / precision@20px / norm. precision@0.2, best first (GOT-10k scores: the
+    success plot, legends with AO; other scores: none). Returns the paths."""
+    got = {n: r for n, r in scores.items() if isinstance(r, GOT10kResult)}
+    if got:
+        return _plot_got10k(got, plot_dir, benchmark_name)
     scores = {n: r for n, r in scores.items() if isinstance(r, OPEResult)}
     if not scores:
         return []

@@ -1,9 +1,11 @@
 """Result files in pysot's layouts (``docs/evaluation.md``), written atomically, and read back.
 
 Layouts under ``<output>/<dataset>/<tracker>/``: ``ope`` → ``<seq>.txt`` (``x,y,w,h`` per line,
-shortest round-trip floats, first line the init box); ``got10k`` → ``<seq>/<seq>_001.txt`` and
-``<seq>/<seq>_time.txt`` (the GOT-10k submission layout); ``vot`` →
-``baseline/<seq>/<seq>_001.txt`` (``1``/``2``/``0`` codes or ``%.4f`` numbers).
+shortest round-trip floats, first line the init box); ``got10k`` → ``<seq>/<seq>_001.txt``
+(``_002`` ... for repetitions) and ``<seq>/<seq>_time.txt`` (the GOT-10k submission layout);
+``vot`` → ``baseline/<seq>/<seq>_001.txt`` (``1``/``2``/``0`` codes or ``%.4f`` numbers). The
+long-term layout is in :mod:`.longterm_results`; a whole tracker folder of any layout is read
+by :mod:`.tracker_results`.
 """
 import os
 import re
@@ -16,8 +18,8 @@ from ..utils.fileio import atomic_write
 from ..utils.textio import read_number_rows, read_numbers
 
 __all__ = ["ResultsError", "result_path", "write_boxes", "write_vot_records",
-           "write_times", "read_boxes", "read_vot_records", "find_result_file",
-           "load_tracker_results", "is_tracker_dir", "sequence_finished"]
+           "write_times", "read_boxes", "read_vot_records", "read_times", "find_result_file",
+           "numbered_runs", "sequence_finished"]
 
 
 class ResultsError(InputError):
@@ -25,13 +27,15 @@ class ResultsError(InputError):
 
 
 def result_path(tracker_dir: str, sequence: str, layout: str = "ope", run: int = 1) -> str:
-    """Path of a sequence's result file in ``layout`` (``ope``, ``got10k`` or ``vot``)."""
+    """Path of a sequence's result file in ``layout`` (``ope``, ``got10k``, ``vot`` or ``longterm``)."""
     if layout == "ope":
         return os.path.join(tracker_dir, sequence + ".txt")
     if layout == "got10k":
         return os.path.join(tracker_dir, sequence, f"{sequence}_{run:03d}.txt")
     if layout == "vot":
         return os.path.join(tracker_dir, "baseline", sequence, f"{sequence}_{run:03d}.txt")
+    if layout == "longterm":  # and its confidences beside it (.longterm_results)
+        return os.path.join(tracker_dir, "longterm", sequence, f"{sequence}_{run:03d}.txt")
     raise ValueError(f"unknown results layout {layout!r}")
 
 
@@ -69,6 +73,13 @@ def read_vot_records(path: str) -> List[List[float]]:
     return rows
 
 
+def read_times(path: str) -> np.ndarray:
+    """All per-frame seconds of a ``<seq>_time.txt`` (one column per repetition, as the GOT-10k
+    toolkit writes it; read in file order)."""
+    rows = read_number_rows(path, ResultsError, "time")
+    return np.asarray([v for row in rows for v in row], dtype=np.float64)
+
+
 def _legacy_names(sequence: str):
     # pysot's fallbacks for third-party OTB results: jogging_1.txt, human4_2.txt, basketball.txt
     return [sequence.lower().replace("-", "_"), sequence[0].lower() + sequence[1:]]
@@ -86,45 +97,12 @@ def find_result_file(tracker_dir: str, sequence: str, layout: str = "ope") -> Op
     return None
 
 
-def _vot_runs(tracker_dir: str, sequence: str) -> List[str]:
-    folder = os.path.dirname(result_path(tracker_dir, sequence, "vot"))
+def numbered_runs(folder: str, sequence: str) -> List[str]:
+    """The repetition files ``<folder>/<sequence>_001.txt``, ``_002.txt``, ... that exist, in order."""
     if not os.path.isdir(folder):
         return []
     pattern = re.compile(re.escape(sequence) + r"_\d{3}\.txt$")
     return sorted(os.path.join(folder, n) for n in os.listdir(folder) if pattern.match(n))
-
-
-def is_tracker_dir(path: str, benchmark) -> bool:
-    """True when ``path`` holds a result for at least one sequence of ``benchmark``."""
-    for seq in benchmark.sequences:
-        if benchmark.results_layout == "vot":
-            if _vot_runs(path, seq.name):
-                return True
-        elif find_result_file(path, seq.name, benchmark.results_layout):
-            return True
-    return False
-
-
-def load_tracker_results(tracker_dir: str, benchmark) -> dict:
-    """Results of one tracker for every sequence of ``benchmark``: N x 4 arrays (OPE) or, for
-    VOT, a list of runs of per-frame records. Raises :class:`ResultsError` when any is missing."""
-    out, missing = {}, []
-    for seq in benchmark.sequences:
-        if benchmark.results_layout == "vot":
-            runs = _vot_runs(tracker_dir, seq.name)
-            if runs:
-                out[seq.name] = [read_vot_records(p) for p in runs]
-                continue
-        else:
-            path = find_result_file(tracker_dir, seq.name, benchmark.results_layout)
-            if path:
-                out[seq.name] = read_boxes(path)
-                continue
-        missing.append(seq.name)
-    if missing:
-        raise ResultsError(f"{tracker_dir}: no result for {len(missing)} of {len(benchmark)} "
-                           f"{benchmark.name} sequences (first: {missing[0]})")
-    return out
 
 
 def sequence_finished(tracker_dir: str, sequence, layout: str) -> bool:

@@ -1,5 +1,6 @@
-"""Run a tracker over a benchmark (``docs/evaluation.md``): OPE or the VOT restart protocol,
-with a progress bar, per-sequence result files written atomically, and resume.
+"""Run a tracker over a benchmark (``docs/evaluation.md``): OPE, the VOT restart protocol or a
+long-term pass (boxes and confidences), with a progress bar, per-sequence result files written
+atomically, and resume.
 
 The tracker is any object with ``init(frame, (x, y, w, h))`` and ``track(frame) -> {"bbox":
 (x, y, w, h), "score": s}`` (``siamtrack.tracking.SiamTracker``); frames are read by
@@ -16,31 +17,51 @@ from tqdm import tqdm
 
 from ..structures.boxes import init_box_from_region
 from ..utils.frames import read_image
-from .benchmarks.base import Benchmark, BenchmarkError
+from .benchmarks.base import Benchmark
+from .longterm_results import read_longterm_results, write_longterm_results
 from .results import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
                       write_times, write_vot_records)
 from .vot import run_restart
 
-__all__ = ["run_ope", "run_benchmark", "tracker_results_dir"]
+__all__ = ["run_ope", "run_longterm", "run_benchmark", "tracker_results_dir"]
 
 logger = logging.getLogger(__name__)
 
 
-def run_ope(tracker, sequence, read_frame=read_image):
-    """One-pass run: init on frame 0 with the §9.1 init box (also its output), track the rest.
-    Returns ``(boxes N x 4, seconds per frame)``."""
-    boxes, times = [], []
+def _track_all(tracker, sequence, read_frame):
+    """Init on frame 0 with the init box of docs/evaluation.md, track the rest; yields
+    ``(box, score, seconds)`` per frame (frame 0: the init box and NaN)."""
     for i, path in enumerate(sequence.frames):
         img = read_frame(path)
         start = time.perf_counter()
         if i == 0:
             box = init_box_from_region(sequence.init_region)
             tracker.init(img, box)
+            score = float("nan")
         else:
-            box = tracker.track(img)["bbox"]
-        times.append(time.perf_counter() - start)
-        boxes.append([float(v) for v in box])
-    return np.asarray(boxes, dtype=np.float64), times
+            out = tracker.track(img)
+            box, score = out["bbox"], float(out.get("score", float("nan")))
+        yield [float(v) for v in box], score, time.perf_counter() - start
+
+
+def run_ope(tracker, sequence, read_frame=read_image):
+    """One-pass run: init on frame 0 with the init box (also its output), track the rest.
+    Returns ``(boxes N x 4, seconds per frame)``."""
+    rows = list(_track_all(tracker, sequence, read_frame))
+    return np.asarray([r[0] for r in rows], dtype=np.float64), [r[2] for r in rows]
+
+
+def run_longterm(tracker, sequence, read_frame=read_image):
+    """One-pass run keeping each frame's confidence (the result's ``score``), as pysot runs
+    VOT-LT. Returns ``(boxes N x 4, confidences N, seconds per frame)``: row 0 and confidence 0
+    are NaN (the files mark frame 0 instead), confidences rounded as the files store them
+    (``%.6f``), so that scoring in memory equals scoring the written files."""
+    rows = list(_track_all(tracker, sequence, read_frame))
+    boxes = np.asarray([r[0] for r in rows], dtype=np.float64)
+    boxes[0] = np.nan
+    scores = np.asarray([float("%.6f" % r[1]) for r in rows], dtype=np.float64)
+    scores[0] = np.nan
+    return boxes, scores, [r[2] for r in rows]
 
 
 def tracker_results_dir(output_dir: str, benchmark: Benchmark, tracker_name: str) -> str:
@@ -48,39 +69,68 @@ def tracker_results_dir(output_dir: str, benchmark: Benchmark, tracker_name: str
     return os.path.join(output_dir, benchmark.results_name, tracker_name)
 
 
+def _read_back(tracker_dir, seq, layout, path):
+    if layout == "vot":
+        return [read_vot_records(path)]
+    if layout == "longterm":
+        return read_longterm_results(tracker_dir, seq.name)
+    return read_boxes(path)
+
+
+def _run_one(tracker, benchmark, seq, tracker_dir, path, read_frame):
+    """Track one sequence by the benchmark's protocol, write its files; returns its result."""
+    layout = benchmark.results_layout
+    if benchmark.protocol == "vot":
+        records, times = run_restart(tracker, seq.frames, seq.gt, read_frame)
+        if path:
+            write_vot_records(path, records)
+        return [records], times
+    if benchmark.protocol == "longterm":
+        boxes, scores, times = run_longterm(tracker, seq, read_frame)
+        if path:
+            write_longterm_results(tracker_dir, seq.name, boxes, scores, times)
+        return (boxes, scores), times
+    boxes, times = run_ope(tracker, seq, read_frame)
+    if path:
+        if layout == "got10k":
+            write_times(os.path.join(os.path.dirname(path), f"{seq.name}_time.txt"), times)
+        write_boxes(path, boxes)
+    return boxes, times
+
+
 def run_benchmark(tracker, benchmark: Benchmark, output_dir: Optional[str] = None,
                   tracker_name: str = "tracker", resume: bool = True, progress: bool = True,
-                  read_frame=read_image) -> Dict[str, object]:
+                  read_frame=read_image, record=None) -> Dict[str, object]:
     """Run ``tracker`` on every sequence of ``benchmark`` in sorted order.
 
     With ``output_dir``, each finished sequence is written at once (atomically) under
     :func:`tracker_results_dir`, and with ``resume`` sequences whose file already exists are
-    read back instead of re-run. Returns ``{sequence: N x 4 boxes}`` (OPE) or
-    ``{sequence: [records]}`` (VOT, one run).
+    read back instead of re-run — with a ``record``
+    (:class:`~siamtrack.evaluation.fingerprint.ResultsRecord`), only those it lists as finished
+    under its fingerprint, and each new sequence is added to it. Returns ``{sequence: N x 4
+    boxes}`` (OPE, GOT-10k), ``{sequence: [records]}`` (VOT, one run) or ``{sequence: (boxes,
+    confidences)}`` (long-term).
     """
     benchmark.check_frames()
     tracker_dir = tracker_results_dir(output_dir, benchmark, tracker_name) if output_dir else None
     layout = benchmark.results_layout
-    results = {}
+    results, skipped = {}, 0
     bar = tqdm(benchmark.sequences, desc=f"{benchmark.name} {tracker_name}", unit="seq",
                disable=not progress, dynamic_ncols=True)
     for seq in bar:
         bar.set_postfix_str(seq.name)
         path = result_path(tracker_dir, seq.name, layout) if tracker_dir else None
-        if path and resume and sequence_finished(tracker_dir, seq, layout):
-            results[seq.name] = [read_vot_records(path)] if layout == "vot" else read_boxes(path)
+        if (path and resume and sequence_finished(tracker_dir, seq, layout)
+                and (record is None or record.is_finished(seq.name))):
+            results[seq.name] = _read_back(tracker_dir, seq, layout, path)
+            skipped += 1
             continue
-        if benchmark.protocol == "vot":
-            records, times = run_restart(tracker, seq.frames, seq.gt, seq.frame_reader or read_frame)
-            results[seq.name] = [records]
-            if path:
-                write_vot_records(path, records)
-        else:
-            boxes, times = run_ope(tracker, seq, seq.frame_reader or read_frame)
-            results[seq.name] = boxes
-            if path:
-                if layout == "got10k":
-                    write_times(os.path.join(os.path.dirname(path), f"{seq.name}_time.txt"), times)
-                write_boxes(path, boxes)
+        results[seq.name], times = _run_one(tracker, benchmark, seq, tracker_dir, path,
+                                            seq.frame_reader or read_frame)
+        if path and record is not None:
+            record.add(seq.name)
         logger.debug("%s: %d frames, %.1f fps", seq.name, len(times), len(times) / max(sum(times), 1e-9))
+    if skipped:
+        logger.info("%s %s: skipped %d finished sequence%s (results in %s; --no-resume re-runs them)",
+                    benchmark.name, tracker_name, skipped, "" if skipped == 1 else "s", tracker_dir)
     return results

@@ -15,7 +15,9 @@ synthetic_pairs_train      generated (no folder)
 synthetic_videos_test      generated (no folder)
 =========================  ===============================================================
 
-``coco_2017_train`` and the other COCO sets come from detectron2's own registration. See
+``coco_2017_train`` and the other COCO sets come from detectron2's own registration. Any folder
+can also be named as ``"<layout>:<path>"`` (``"videos:/data/my_videos"``; :mod:`.specs`), which
+registers itself where it is used, in every process. See
 ``datasets/README.md`` for every layout and :mod:`.video` for the dataset-dict format.
 """
 import os
@@ -26,6 +28,7 @@ from .coco import register_pysot_crop511
 from .custom import load_video_folder, register_image_coco, register_video_folder
 from .got10k import load_got10k
 from .lasot import load_lasot
+from .specs import LAYOUTS, parse_dataset_spec, register_dataset_spec, register_dataset_specs
 from .synthetic import (
     SyntheticVideo,
     load_synthetic_pairs,
@@ -81,6 +84,7 @@ register_all_siam_datasets(os.path.expanduser(os.getenv("DETECTRON2_DATASETS", "
 
 __all__ = [
     "DatasetLayoutError",
+    "LAYOUTS",
     "SYNTHETIC_DATASETS",
     "SyntheticVideo",
     "load_got10k",
@@ -92,7 +96,10 @@ __all__ = [
     "load_trackingnet",
     "load_video_folder",
     "load_youtube_bb",
+    "parse_dataset_spec",
     "register_all_siam_datasets",
+    "register_dataset_spec",
+    "register_dataset_specs",
     "register_image_coco",
     "register_pysot_crop511",
     "register_video_folder",

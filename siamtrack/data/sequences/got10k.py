@@ -5,27 +5,36 @@
     <root>/<split>/<seq>/groundtruth.txt             # x,y,w,h per frame (test: first box only)
     <root>/<split>/<seq>/absence.label               # 1 = target absent (optional)
     <root>/<split>/<seq>/cover.label                 # visible share 0..8 (optional)
+    <root>/<split>/<seq>/meta_info.ini               # "resolution: (W, H)" (optional)
+
+The split folder may also be given itself (it holds ``list.txt``, or sequence folders with a
+``groundtruth.txt``): any folder of GOT-layout sequences.
 """
 import os
+import re
 
 import numpy as np
 
 from ...utils.frames import list_images
 from ...utils.textio import read_numbers
 from .base import (DatasetLayoutError, VideoSequence, listed_sequences, read_boxes_file,
-                   read_flag_file, require_file)
+                   read_flag_file, require_dir, require_file, subfolders_with)
 
-__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k"]
+__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k"]
 
 GOT10K_FRAME_NAME = "{frame:08d}.jpg"  # frame k (1-based) of a sequence folder
 
 
 def got10k_split_dir(root, split):
-    """``<root>/<split>``, or ``root`` itself when it is a split folder (holds ``list.txt``)."""
+    """``<root>/<split>``, or ``root`` itself when it is a split folder (holds ``list.txt`` or
+    sequence folders with a ``groundtruth.txt``); ``split=None`` means ``root`` itself."""
+    if split is None:
+        return root
     split_dir = os.path.join(root, split)
     if os.path.isdir(split_dir):
         return split_dir
-    if os.path.isfile(os.path.join(root, "list.txt")):
+    if os.path.isfile(os.path.join(root, "list.txt")) or (
+            os.path.isdir(root) and subfolders_with(root, "groundtruth.txt")):
         return root
     raise DatasetLayoutError(f"GOT-10k {split} split: folder {split_dir} not found")
 
@@ -40,18 +49,37 @@ def _frame_values(path, count):
     return out
 
 
+_RESOLUTION = re.compile(r"^\s*resolution\s*[:=]\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$", re.M)
+
+
+def read_got10k_resolution(path):
+    """``(W, H)`` of a ``meta_info.ini``'s ``resolution: (W, H)`` line (what the GOT-10k toolkit
+    clips boxes to), or None when the file or the line is missing."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            match = _RESOLUTION.search(f.read())
+    except OSError:
+        return None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def read_got10k(root, split="train"):
-    """The sequences of GOT-10k ``split`` under ``root``, in ``list.txt`` order (without it:
-    every sub-folder holding a ``groundtruth.txt``, sorted)."""
-    split_dir = got10k_split_dir(root, split)
+    """The sequences of GOT-10k ``split`` under ``root`` (``split=None``: ``root`` is the
+    split folder), in ``list.txt`` order (without it: every sub-folder holding a
+    ``groundtruth.txt``, sorted). ``width`` / ``height`` come from ``meta_info.ini``."""
+    what = f"GOT-10k {split} split" if split else "GOT-10k folder"
+    split_dir = require_dir(got10k_split_dir(root, split), what)
     sequences = []
-    for name in listed_sequences(split_dir, f"GOT-10k {split} split"):
+    for name in listed_sequences(split_dir, what):
         seq_dir = os.path.join(split_dir, name)
         gt = read_boxes_file(require_file(os.path.join(seq_dir, "groundtruth.txt"),
-                                          f"GOT-10k {split} sequence"))
+                                          f"GOT-10k {split or 'folder'} sequence"))
         frames = list_images(seq_dir)
         seq = VideoSequence(name=name, frames=frames, gt=gt, folder=seq_dir,
                             absent=read_flag_file(os.path.join(seq_dir, "absence.label"), len(gt)))
+        resolution = read_got10k_resolution(os.path.join(seq_dir, "meta_info.ini"))
+        if resolution:
+            seq.width, seq.height = resolution
         for tag in ("absence", "cover"):
             values = _frame_values(os.path.join(seq_dir, tag + ".label"), len(frames) or len(gt))
             if values is not None:

@@ -5,6 +5,8 @@
                  "attr": [...], "width": W, "height": H,       # optional
                  "absent": [1, 1, 0, ...],                      # LaSOT: 1 = target visible
                  "camera_motion": [0, 1, ...], ...}}            # VOT per-frame tags
+
+Long-term files (VOT2018-LT / VOT2019-LT) mark absent targets with NaN (or ``[0]``) rows.
 """
 import json
 import os
@@ -15,6 +17,17 @@ from .base import DatasetLayoutError, VideoSequence
 from .vot import VOT_TAGS
 
 __all__ = ["read_pysot_json"]
+
+
+def _gt_rows(rows):
+    """The ground truth as an array; in long-term files (VOT-LT) a row that is not a region
+    (``[0]``, ``[]``: target absent) becomes a NaN row."""
+    rows = list(rows)
+    widths = {len(r) for r in rows if isinstance(r, (list, tuple)) and len(r) in (4, 8)}
+    if len(widths) == 1 and any(not isinstance(r, (list, tuple)) or len(r) not in (4, 8) for r in rows):
+        width = widths.pop()
+        rows = [r if isinstance(r, (list, tuple)) and len(r) == width else [np.nan] * width for r in rows]
+    return np.asarray(rows, dtype=np.float64)
 
 
 def read_pysot_json(path, root):
@@ -31,7 +44,7 @@ def read_pysot_json(path, root):
         video = meta[name]
         try:
             frames = [os.path.join(root, p) for p in video["img_names"]]
-            gt = np.asarray(video["gt_rect"], dtype=np.float64)
+            gt = _gt_rows(video["gt_rect"])
         except (KeyError, TypeError, ValueError) as exc:
             raise DatasetLayoutError(f"{path}: video {name!r} lacks img_names/gt_rect ({exc})") from None
         if gt.ndim != 2 or gt.shape[1] not in (4, 8):

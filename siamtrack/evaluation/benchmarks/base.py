@@ -45,7 +45,8 @@ def benchmark_sequence(record: VideoSequence, protocol="ope", score_visible_only
     """The benchmark :class:`Sequence` of a dataset sequence.
 
     ``protocol="vot"``: ground truth as 8-number polygons and every VOT tag present (unset
-    where the dataset has none). ``score_visible_only``: frames flagged ``absent`` are not
+    where the dataset has none). Other protocols keep the ground truth as stored (long-term:
+    NaN rows where the target is absent). ``score_visible_only``: frames flagged ``absent`` are not
     scored (LaSOT, as pysot).
     """
     seq = Sequence(**record.fields_dict())
@@ -63,9 +64,12 @@ def benchmark_sequence(record: VideoSequence, protocol="ope", score_visible_only
 class Benchmark:
     """A list of sequences plus how the benchmark is run and scored.
 
-    ``protocol`` is ``"ope"`` (one-pass evaluation) or ``"vot"`` (restart protocol).
-    ``results_layout`` is ``"ope"`` (``<seq>.txt``), ``"got10k"`` (``<seq>/<seq>_001.txt``) or
-    ``"vot"`` (``baseline/<seq>/<seq>_001.txt``). ``has_full_gt`` is False for test splits
+    ``protocol`` is ``"ope"`` (one-pass evaluation, pysot's OPE metrics), ``"got10k"`` (one
+    pass, GOT-10k's AO / SR), ``"vot"`` (restart protocol) or ``"longterm"`` (one pass with
+    confidences, VOT-LT precision / recall / F1). ``results_layout`` is ``"ope"``
+    (``<seq>.txt``), ``"got10k"`` (``<seq>/<seq>_001.txt``), ``"vot"``
+    (``baseline/<seq>/<seq>_001.txt``) or ``"longterm"`` (``longterm/<seq>/<seq>_001.txt`` and
+    ``<seq>_001_confidence.value``). ``has_full_gt`` is False for test splits
     whose ground truth is withheld (only the first box is known: results can be written, not
     scored). ``results_name`` is the folder name under the results root (pysot's dataset name).
     """

@@ -7,8 +7,9 @@ from typing import Callable, Dict, Optional, Tuple
 
 from ...data.sequences import (UAV_ATTRIBUTES, DatasetLayoutError, read_got10k, read_lasot, read_nfs,
                                read_otb, read_pysot_json, read_trackingnet, read_uav, read_vot)
-from ...data.sequences.lasot import LASOT_SPLIT_FILES
+from ...data.datasets.specs import lasot_evaluation_split
 from .base import Benchmark, BenchmarkError, benchmark_sequence
+from .layouts import layout_benchmark_source, load_layout_benchmark
 
 __all__ = ["BenchmarkInfo", "BENCHMARKS", "canonical_name", "load_benchmark", "default_root"]
 
@@ -37,7 +38,7 @@ class BenchmarkInfo:
 
 def _read_lasot_test(root):
     """LaSOT's 280 test sequences when ``testing_set.txt`` exists, else every sequence."""
-    return read_lasot(root, "test" if os.path.isfile(os.path.join(root, LASOT_SPLIT_FILES["test"])) else "all")
+    return read_lasot(root, lasot_evaluation_split(root))
 
 
 _INFOS = (
@@ -48,10 +49,10 @@ _INFOS = (
                   "UAV20L.json", "UAV123", attribute_names=UAV_ATTRIBUTES),
     BenchmarkInfo("LaSOT", ("lasot",), _read_lasot_test, "LaSOT.json", "LaSOT", score_visible_only=True),
     BenchmarkInfo("GOT-10k-val", ("got10kval",), partial(read_got10k, split="val"),
-                  "GOT-10k-val.json", "GOT-10k", results_layout="got10k"),
+                  "GOT-10k-val.json", "GOT-10k", protocol="got10k", results_layout="got10k"),
     BenchmarkInfo("GOT-10k-test", ("got10k", "got10ktest"), partial(read_got10k, split="test"),
-                  "GOT-10k.json", "GOT-10k", results_layout="got10k", has_full_gt=False,
-                  results_name="GOT-10k"),
+                  "GOT-10k.json", "GOT-10k", protocol="got10k", results_layout="got10k",
+                  has_full_gt=False, results_name="GOT-10k"),
     BenchmarkInfo("NFS30", ("nfs", "nfs30"), partial(read_nfs, fps=30), "NFS30.json", "NFS30"),
     BenchmarkInfo("NFS240", ("nfs240",), partial(read_nfs, fps=240), "NFS240.json", "NFS240"),
     BenchmarkInfo("TrackingNet", ("trackingnet", "tnet"), partial(read_trackingnet, split="TEST"),
@@ -60,6 +61,10 @@ _INFOS = (
     BenchmarkInfo(f"VOT{year}", (f"vot{year}", f"vot{year % 100}") + (("vot",) if year == 2018 else ()),
                   read_vot, f"VOT{year}.json", f"VOT{year}", protocol="vot", results_layout="vot")
     for year in (2016, 2018, 2019)
+) + tuple(
+    BenchmarkInfo(f"VOT{year}-LT", (f"vot{year}lt", f"vot{year % 100}lt"), read_vot,
+                  f"VOT{year}-LT.json", f"VOT{year}-LT", protocol="longterm", results_layout="longterm")
+    for year in (2018, 2019)
 )
 
 BENCHMARKS: Dict[str, BenchmarkInfo] = {info.name: info for info in _INFOS}
@@ -77,7 +82,8 @@ for _info in _INFOS:
 
 def canonical_name(name: str) -> str:
     """Canonical benchmark name for ``name`` (case, ``-`` and ``_`` ignored: ``otb`` ->
-    ``OTB100``, ``vot18`` -> ``VOT2018``, ``got10k_val`` -> ``GOT-10k-val``)."""
+    ``OTB100``, ``vot18`` -> ``VOT2018``, ``got10k_val`` -> ``GOT-10k-val``, ``vot18lt`` ->
+    ``VOT2018-LT``)."""
     try:
         return _ALIASES[_key(name)]
     except KeyError:
@@ -98,8 +104,13 @@ def load_benchmark(name: str, root: Optional[str] = None, max_sequences: int = 0
     otherwise, both read by :mod:`siamtrack.data.sequences`. Sequences are sorted by name;
     ``max_sequences`` > 0 keeps the first ones.
     ``need_frames`` checks that every frame list matches its ground truth (to run a tracker).
+    ``name`` may also be a folder layout: ``"<layout>:<path>"`` (``"videos:/data/mine"``), or a
+    layout name that is no benchmark name (``videos``) with ``root`` (:mod:`.layouts`).
     Raises :class:`BenchmarkError` with a one-line message on a wrong or incomplete folder.
     """
+    source = layout_benchmark_source(name, root, is_benchmark=_key(name) in _ALIASES)
+    if source is not None:
+        return load_layout_benchmark(*source, max_sequences=max_sequences, need_frames=need_frames)
     info = BENCHMARKS[canonical_name(name)]
     root = root or default_root(info.name)
     if not os.path.isdir(root):
