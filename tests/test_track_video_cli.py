@@ -155,7 +155,7 @@ def test_crop_size_limit_holds_in_the_library():
 def test_negative_init_box_value_is_accepted(tool, capsys, tmp_path, folder):
     """argparse takes "-20,140,..." for an option; the command accepts it as the box's value."""
     out = tmp_path / "boxes.txt"
-    status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", "-20,30,50,40",
+    status, _, err = run_tool(tool, capsys, "--config-file", QUICK, "--video", folder, "--init-box", "-20,30,50,40",
                               "--output-boxes", out, "--max-frames", 2)
     assert status == 0, err
     assert out.read_text().splitlines()[0] == "-20.0,30.0,50.0,40.0"
@@ -325,7 +325,7 @@ def test_unwritable_outputs_exit_2_with_one_line(tool, capsys, tmp_path, folder,
         out.symlink_to("/dev/full")  # a device is written directly: every write fails with ENOSPC
     elif case == "sysfs":
         out = Path("/sys/boxes.txt")
-    status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX, option, out)
+    status, _, err = run_tool(tool, capsys, "--config-file", QUICK, "--video", folder, "--init-box", BOX, option, out)
     assert_one_line_error(status, err)
     assert err.strip().endswith(UNWRITABLE[case].format(out=out, tmp=tmp_path)), err
     assert ".tmp" not in err and "OpenCV" not in err
@@ -338,7 +338,7 @@ def test_device_output_is_written_directly(tool, capsys, tmp_path, folder):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
-    status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX,
+    status, _, err = run_tool(tool, capsys, "--config-file", QUICK, "--video", folder, "--init-box", BOX,
                               "--output-boxes", fifo)
     text = reader.communicate(timeout=30)[0]
     assert status == 0, err
@@ -360,7 +360,7 @@ def test_output_that_is_an_input_is_refused(tool, capsys, tmp_path, case):
     gt.write_text("40,30,50,40\n")
     weights = tmp_path / "w.json"
     weights.write_text("{}")
-    args = ["--config-file", ALEX, "--video", video]
+    args = ["--config-file", QUICK, "--video", video]
     if case == "video":
         args += ["--init-box", BOX, "--output", video]
     elif case == "gt_file":
@@ -388,11 +388,11 @@ def test_outputs_honour_the_umask(tool, capsys, tmp_path, folder):
     try:
         outs = [tmp_path / "b.txt", tmp_path / "b.csv", tmp_path / "b.json"]
         args = [a for out in outs for a in ("--output-boxes", out)] + ["--output", tmp_path / "v.avi"]
-        status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX, *args)
+        status, _, err = run_tool(tool, capsys, "--config-file", QUICK, "--video", folder, "--init-box", BOX, *args)
         assert status == 0, err
         broken = write_folder(tmp_path / "broken", synthetic_frames(3))
         (broken / "frame2.png").write_bytes(b"garbage")
-        status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", broken, "--init-box", BOX,
+        status, _, err = run_tool(tool, capsys, "--config-file", QUICK, "--video", broken, "--init-box", BOX,
                                   "--output-boxes", tmp_path / "p.txt", "--output", tmp_path / "p.mp4")
         assert status == 2, err
     finally:
