@@ -15,7 +15,8 @@ import json
 import os
 from pathlib import Path
 
-from .common import config_file_problem, run_command
+from .common import add_config_arguments, config_file_problem, option_value, run_command
+from .paths import output_file_problem
 
 __all__ = ["build_parser", "default_video", "main"]
 
@@ -32,7 +33,6 @@ def default_video():
 def build_parser(prog=PROG):
     """Command-line options (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config-file", default="siamrpnpp_r50", metavar="FILE")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
     parser.add_argument("--targets", type=int, default=1, help="targets tracked at once")
     parser.add_argument("--frames", type=int, default=60, help="timed frames (after warm-up)")
@@ -40,7 +40,7 @@ def build_parser(prog=PROG):
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     parser.add_argument("--json", help="also write the JSON result here")
-    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER, help="config overrides KEY VALUE ...")
+    add_config_arguments(parser, default="siamrpnpp_r50", opts_help="config overrides KEY VALUE ...")
     return parser
 
 
@@ -51,12 +51,17 @@ def _argument_problem(args):
             return f"--{name} must be at least {low}"
     if args.video is not None and not os.path.exists(args.video):
         return f"video not found: {args.video}"
-    return config_file_problem(args.config_file)
+    return config_file_problem(args.config_file) or output_file_problem("--json", args.json)
 
 
 def _benchmark(args):
     from siamtrack.evaluation.speed import measure_tracker_speed, write_result_json
     from siamtrack.tracking.video_job import load_tracking_config
+    from siamtrack.utils.fileio import check_outputs_spare_inputs
+
+    check_outputs_spare_inputs([("--json", args.json)], [
+        ("--video", args.video), ("--config-file", args.config_file),
+        ("MODEL.WEIGHTS", option_value(args.opts, "MODEL.WEIGHTS"))])
 
     opts = list(args.opts) + (["MODEL.DEVICE", args.device] if args.device else [])
     cfg = load_tracking_config(args.config_file, opts)

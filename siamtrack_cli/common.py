@@ -1,31 +1,28 @@
-"""What every command shares: one-line errors (status 2), Ctrl-C (status 130) and SIGTERM
-(status 143) as one line, fast file checks.
+"""What every command shares: one-line errors (status 2), Ctrl-C and SIGTERM (one line, status
+130 / 143), the ``--config-file`` + trailing overrides arguments, fast config-file checks.
 
 Standard library only: this module is imported before argument parsing.
 """
+import argparse
 import logging
 import os
+import re
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
-__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "Terminated", "program_name", "console_logging", "report_error", "execute",
-           "run_command", "config_file_problem"]
+__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "report_error",
+           "add_config_arguments", "attach_negative_values", "stop_signals", "execute", "run_command",
+           "config_file_problem", "option_value"]
 
 INPUT_ERROR = 2
-INTERRUPTED = 130
-TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``timeout``, ``docker stop``, job schedulers), raised like Ctrl-C so that a
-    command stops the same way -- partial outputs closed, one line -- and exits with 143."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated("terminated (SIGTERM)")
+INTERRUPTED = 130  # 128 + SIGINT
+TERMINATED = 143  # 128 + SIGTERM
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_received = []  # the stop signals received while a command runs, in order
 
 
 def program_name(default, argv):
@@ -51,17 +48,85 @@ def report_error(prog, message):
     return INPUT_ERROR
 
 
+def add_config_arguments(parser, default=None, required=False, help="siamtrack config",
+                         opts_help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth"):
+    """detectron2's two config arguments: ``--config-file`` (a path or a packaged config name)
+    and the trailing ``opts`` (``KEY VALUE ...`` overrides). Add ``opts`` last."""
+    parser.add_argument("--config-file", default=default, required=required, metavar="FILE", help=help)
+    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER, help=opts_help)
+
+
+def option_value(opts, key):
+    """The value a ``KEY VALUE`` override list gives ``key`` (the last one), or None."""
+    values = [value for name, value in zip(opts[::2], opts[1::2]) if name == key]
+    return values[-1] if values else None
+
+
+_NEGATIVE_VALUE = re.compile(r"-\.?\d")
+
+
+def attach_negative_values(argv, options):
+    """``argv`` with ``OPTION -20,140,...`` written ``OPTION=-20,140,...`` for each of ``options``:
+    argparse takes a value starting with ``-`` for an option unless it is one plain number."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in options and i + 1 < len(argv) and _NEGATIVE_VALUE.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def _on_stop_signal(signum, frame):
+    """Ctrl-C and SIGTERM: the first raises ``KeyboardInterrupt`` (what was computed is kept as
+    on Ctrl-C); a second one, while that is being handled, ends the process at once."""
+    _received.append(signum)
+    if len(_received) > 1:
+        os.write(2, f"{program_name('siamtrack', None)}: stopped again, exiting at once\n".encode())
+        os._exit(128 + signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stop_signals():
+    """SIGINT and SIGTERM raise ``KeyboardInterrupt`` inside the block (main thread only; a
+    signal the process was started to ignore stays ignored); the handlers in place before are
+    restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+    del _received[:]
+    for sig, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(sig, _on_stop_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _interrupted(prog, exc):
+    """One line for Ctrl-C / SIGTERM (with the interrupt's own message, e.g. what was kept);
+    returns 130, or 143 for SIGTERM."""
+    signum = _received[0] if _received else signal.SIGINT
+    what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
+    detail = str(exc)
+    print(f"{prog}: {what}" + (f": {detail}" if detail else ""), file=sys.stderr)
+    return TERMINATED if signum == signal.SIGTERM else INTERRUPTED
+
+
 def execute(prog, work, *args):
     """Run ``work(*args)`` and return its exit status (0 when it returns None).
 
     A :class:`siamtrack.utils.errors.InputError` (the root of every user-facing error) prints
     ``<prog>: error: <first line>`` and returns 2; Ctrl-C prints one line (the interrupt's own
-    message if it has one, e.g. what was kept) and returns 130. Anything else is a bug and
-    keeps its traceback. SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``) meanwhile:
-    the same one line, status 143.
+    message if it has one, e.g. what was kept) and returns 130, SIGTERM the same with 143
+    (inside :func:`stop_signals`). Anything else is a bug and keeps its traceback.
     """
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         from siamtrack.utils.errors import InputError, first_line
 
@@ -71,26 +136,31 @@ def execute(prog, work, *args):
             return report_error(prog, first_line(exc))
         return 0 if status is None else status
     except KeyboardInterrupt as exc:
-        print(f"{prog}: {str(exc) or 'interrupted'}", file=sys.stderr)
-        return TERMINATED if isinstance(exc, Terminated) else INTERRUPTED
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        return _interrupted(prog, exc)
 
 
-def run_command(default_prog, build_parser, argument_problem, work, argv=None, log_to_console=False):
-    """A command's ``main``: parse ``argv`` with ``build_parser(prog)``, report
-    ``argument_problem(args)`` (checks that import nothing heavy) as one line with status 2,
-    then :func:`execute` ``work(args)``. Run from the command line (``argv is None``),
-    ``log_to_console`` shows siamtrack's log lines (:func:`console_logging`)."""
+def run_command(default_prog, build_parser, argument_problem, work, argv=None, log_to_console=False,
+                negative_value_options=()):
+    """A command's ``main``: with SIGINT / SIGTERM handled (:func:`stop_signals`, installed before
+    any heavy import), parse ``argv`` with ``build_parser(prog)`` (values of
+    ``negative_value_options`` may start with ``-``), report ``argument_problem(args)`` (checks
+    that import nothing heavy) as one line with status 2, then :func:`execute` ``work(args)``.
+    Run from the command line (``argv is None``), ``log_to_console`` shows siamtrack's log
+    lines (:func:`console_logging`)."""
     prog = program_name(default_prog, argv)
-    args = build_parser(prog).parse_args(argv)
-    problem = argument_problem(args)
-    if problem:
-        return report_error(prog, problem)
-    if log_to_console and argv is None:
-        console_logging()
-    return execute(prog, work, args)
+    from_command_line = argv is None
+    with stop_signals():
+        try:
+            argv = sys.argv[1:] if from_command_line else list(argv)
+            args = build_parser(prog).parse_args(attach_negative_values(argv, negative_value_options))
+            problem = argument_problem(args)
+            if problem:
+                return report_error(prog, problem)
+            if log_to_console and from_command_line:
+                console_logging()
+        except KeyboardInterrupt as exc:
+            return _interrupted(prog, exc)
+        return execute(prog, work, args)
 
 
 def _packaged_configs():

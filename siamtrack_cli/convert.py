@@ -9,6 +9,7 @@ import argparse
 import os
 
 from .common import config_file_problem, run_command
+from .paths import output_file_problem
 
 __all__ = ["build_parser", "main"]
 
@@ -32,12 +33,7 @@ def _argument_problem(args):
         problem = config_file_problem(args.config_file)
         if problem:
             return problem
-    if os.path.isdir(args.output):
-        return f"{args.output}: is a directory"
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
-        return f"{args.output}: the output folder {folder} does not exist"
-    return None
+    return output_file_problem("output", args.output, make_folders=False)
 
 
 def _convert(args):

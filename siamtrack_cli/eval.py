@@ -20,7 +20,8 @@ Bad input prints one line on stderr and exits with status 2.
 import argparse
 import os
 
-from .common import config_file_problem, run_command
+from .common import config_file_problem, option_value, run_command
+from .paths import output_file_problem, output_folder_problem
 
 __all__ = ["build_parser", "main"]
 
@@ -69,13 +70,30 @@ def _argument_problem(args):
     for path in args.results:
         if not os.path.isdir(path):
             return f"results folder {path} does not exist"
-    return None
+    if args.output_json and not args.output_json.lower().endswith(".json"):
+        return f"--output-json must end in .json, got {args.output_json}"
+    return output_file_problem("--output-json", args.output_json) or output_folder_problem("--plot-dir", args.plot_dir)
+
+
+def _check_outputs(args):
+    """Refuse, before any work, a --output-json that is an input (config, weights, a file of
+    the dataset folder)."""
+    from siamtrack.utils.fileio import OutputClashError, check_outputs_spare_inputs
+
+    check_outputs_spare_inputs([("--output-json", args.output_json)], [
+        ("--config-file", args.config_file), ("MODEL.WEIGHTS", option_value(args.opts, "MODEL.WEIGHTS"))])
+    root = args.dataset_root
+    if args.output_json and root and os.path.isfile(args.output_json) and \
+            os.path.realpath(args.output_json).startswith(os.path.realpath(root) + os.sep):
+        raise OutputClashError(f"--output-json {args.output_json} is a file of the dataset folder {root}: "
+                               "refusing to overwrite an input; choose another output path")
 
 
 def _evaluate(args):
     from siamtrack.evaluation import format_table, score_notes
     from siamtrack.evaluation.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
 
+    _check_outputs(args)
     report = evaluate_on_benchmark(
         args.dataset, args.dataset_root, args.config_file, args.opts, args.results, args.output,
         args.tracker_name, args.max_sequences, resume=not args.no_resume, progress=not args.no_progress)

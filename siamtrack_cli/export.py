@@ -9,7 +9,8 @@ Needs the ``onnx`` extra. Bad input: one line on stderr, exit status 2.
 """
 import argparse
 
-from .common import config_file_problem, run_command
+from .common import add_config_arguments, config_file_problem, option_value, run_command
+from .paths import output_folder_problem
 
 __all__ = ["build_parser", "main"]
 
@@ -21,20 +22,26 @@ def build_parser(prog=PROG):
     """The argument parser (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config-file", required=True, metavar="FILE", help="siamtrack config of the model")
     parser.add_argument("--output", required=True, metavar="DIR", help="folder to create for the export")
     parser.add_argument("--layout", choices=LAYOUTS, default="siamtrack", help="graph layout (default: siamtrack)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing export folder")
-    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER,
-                        help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth")
+    add_config_arguments(parser, required=True, help="siamtrack config of the model")
     return parser
+
+
+def _argument_problem(args):
+    """The first problem found in ``args`` without importing siamtrack, or None."""
+    return config_file_problem(args.config_file) or output_folder_problem("--output", args.output)
 
 
 def _export(args):
     from siamtrack.config import load_config
     from siamtrack.export import export_onnx
+    from siamtrack.utils.fileio import check_folder_spares_inputs
 
+    check_folder_spares_inputs("--output", args.output, [  # --overwrite replaces the whole folder
+        ("--config-file", args.config_file), ("MODEL.WEIGHTS", option_value(args.opts, "MODEL.WEIGHTS"))])
     cfg = load_config(args.config_file, args.opts)
     manifest = export_onnx(cfg, args.output, layout=args.layout, opset=args.opset, overwrite=args.overwrite)
     worst = max(manifest["check"]["max_relative_difference"].values())
@@ -46,4 +53,4 @@ def _export(args):
 
 def main(argv=None):
     """Command-line entry point; returns the exit status."""
-    return run_command(PROG, build_parser, lambda args: config_file_problem(args.config_file), _export, argv)
+    return run_command(PROG, build_parser, _argument_problem, _export, argv)

@@ -88,7 +88,8 @@ def _quickstart(args):
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what is kept
         from siamtrack.engine.train_job import interruption_note
 
-        raise type(exc)(f"{str(exc) or 'interrupted'}: {interruption_note(cfg.OUTPUT_DIR)}") from None
+        note = interruption_note(cfg.OUTPUT_DIR)
+        raise type(exc)(f"{exc}: {note}" if str(exc) else note) from None
     _print_report(result)
     return 0 if result.learned else 1
 

@@ -7,37 +7,47 @@
 ``--video`` is a video file, a folder of images (natural sort) or a camera index. The init box
 ``x,y,w,h`` (0-based pixels; repeat ``--init-box`` for several targets) may also come from the
 first line of a ground-truth file (``--gt-file``, converted as pysot's test driver does) or, with
-a display, be drawn on the first frame. Outputs are written as ``<name>.partial`` and renamed
-when the run completes (see docs/tracking.md). Bad input: one line on stderr, exit status 2.
+a display, be drawn on the first frame. ``--output-boxes`` may be repeated (one file per
+format). Outputs are written as ``<name>.partial`` and renamed when the run completes (see
+docs/tracking.md). Bad input: one line on stderr, exit status 2; Ctrl-C 130, SIGTERM 143.
 """
 import argparse
 import os
 import re
+from pathlib import Path
 
-from .common import config_file_problem, run_command
+from .common import add_config_arguments, config_file_problem, option_value, run_command
+from .paths import output_file_problem
 
 __all__ = ["build_parser", "parse_box", "main"]
 
 PROG = "siamtrack-track"
 DEFAULT_CONFIG = "siamrpnpp_r50"  # a packaged config name: works from any folder
-BOX_SUFFIXES = (".txt", ".csv", ".json")
+BOX_SUFFIXES = (".txt", ".csv", ".json")  # siamtrack.tracking.outputs.BOX_SUFFIXES (not imported before parsing)
+CODECS = ("auto", "avc1", "mp4v", "mjpg")  # siamtrack.utils.video_encode.CODECS
 
 
 def build_parser(prog=PROG):
     """The argument parser (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config-file", default=DEFAULT_CONFIG, metavar="FILE", help="siamtrack config")
     parser.add_argument("--video", required=True, help="video file, folder of images, or camera index")
     parser.add_argument("--init-box", action="append", default=[], metavar="X,Y,W,H",
-                        help="target box in the first frame, 0-based pixels (repeat for several targets)")
+                        help="target box in the first frame, 0-based pixels (repeat for several targets; "
+                             "a negative x may be written --init-box -20,140,113,115)")
     parser.add_argument("--gt-file", help="take the init box from the first line of this ground-truth file")
-    parser.add_argument("--output", help="annotated video (e.g. out.mp4)")
-    parser.add_argument("--output-boxes", help="boxes per frame: .txt (x,y,w,h lines), .csv or .json")
+    parser.add_argument("--output", help="annotated video (.mp4, .mkv, .mov, .m4v or .avi)")
+    parser.add_argument("--codec", choices=CODECS, default="auto",
+                        help="annotated video codec (default auto: H.264 when this OpenCV can encode it, "
+                             "else mp4v; Motion JPEG for .avi)")
+    parser.add_argument("--no-score", action="store_true", help="do not draw the scores on the video")
+    parser.add_argument("--output-boxes", action="append", default=[], metavar="FILE",
+                        help="boxes per frame: .txt (x,y,w,h lines; one file per target), .csv or .json "
+                             "(repeat for several formats)")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0: all)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("opts", default=[], nargs=argparse.REMAINDER,
-                        help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS w.pth MODEL.DEVICE cpu")
+    add_config_arguments(parser, default=DEFAULT_CONFIG,
+                         opts_help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS w.pth MODEL.DEVICE cpu")
     return parser
 
 
@@ -63,19 +73,35 @@ def _argument_problem(args):
             return f"malformed box {text!r}: expected four numbers x,y,w,h"
     if args.gt_file and not args.init_box and not os.path.isfile(args.gt_file):
         return f"cannot read ground-truth file {args.gt_file}: no such file"
-    if args.output_boxes and os.path.splitext(args.output_boxes)[1].lower() not in BOX_SUFFIXES:
-        return f"--output-boxes must end in .txt, .csv or .json, got {args.output_boxes}"
+    for path in args.output_boxes:
+        if os.path.splitext(path)[1].lower() not in BOX_SUFFIXES:
+            return f"--output-boxes must end in .txt, .csv or .json, got {path}"
     if args.max_frames < 0:
         return "--max-frames must be 0 (all) or positive"
+    for what, path in [("--output", args.output)] + [("--output-boxes", p) for p in args.output_boxes]:
+        problem = output_file_problem(what, path)
+        if problem:
+            return problem
     return None
+
+
+def _inputs(args):
+    """The files the run reads, which no output may overwrite."""
+    inputs = [("--video", args.video), ("--gt-file", args.gt_file), ("--config-file", args.config_file),
+              ("MODEL.WEIGHTS", option_value(args.opts, "MODEL.WEIGHTS"))]
+    return [(what, path) for what, path in inputs if path and os.path.exists(path)]
 
 
 def _track(args):
     from siamtrack.tracking import build_tracker, validate_box
-    from siamtrack.utils.video_io import open_video, read_first_frame
+    from siamtrack.tracking.outputs import planned_paths
     from siamtrack.tracking.video_job import (load_tracking_config, read_init_box, select_box_interactively,
                                               track_video)
+    from siamtrack.utils.fileio import check_outputs_spare_inputs
+    from siamtrack.utils.video_io import open_video, read_first_frame
 
+    count = max(len(args.init_box), 1)
+    check_outputs_spare_inputs(planned_paths(args.output_boxes, args.output, list(range(count))), _inputs(args))
     cfg = load_tracking_config(args.config_file, args.opts)
     with open_video(args.video) as source:
         first = read_first_frame(source)
@@ -88,15 +114,19 @@ def _track(args):
         boxes = [validate_box(box, first.shape) for box in boxes]  # before the model is built
         summary = track_video(build_tracker(cfg), source, first, boxes, output_boxes=args.output_boxes,
                               output_video=args.output, max_frames=args.max_frames,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, codec=args.codec, show_score=not args.no_score,
+                              inputs=_inputs(args))
     plural = "s" if summary.targets > 1 else ""
     print(f"tracked {summary.frames} frames ({summary.targets} target{plural}) at {summary.fps:.1f} fps "
           f"on {cfg.MODEL.DEVICE}")
     for path in summary.outputs:
-        print(f"wrote {path}")
+        codec = f" ({summary.video_codec})" if args.output and Path(path) == Path(args.output) else ""
+        print(f"wrote {path}{codec}")
     return 0
 
 
 def main(argv=None):
-    """Entry point; returns the exit status (2 for bad input, with one line on stderr; 130 on Ctrl-C)."""
-    return run_command(PROG, build_parser, _argument_problem, _track, argv, log_to_console=True)
+    """Entry point; returns the exit status (2 for bad input, with one line on stderr; 130 on
+    Ctrl-C, 143 on SIGTERM)."""
+    return run_command(PROG, build_parser, _argument_problem, _track, argv, log_to_console=True,
+                       negative_value_options=("--init-box",))

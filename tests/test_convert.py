@@ -1,4 +1,5 @@
 """pysot checkpoint conversion: every released key layout, containers, strictness, the CLI."""
+import os
 from collections import OrderedDict
 
 import pytest
@@ -135,7 +136,7 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
 
 
 def test_save_checkpoint_is_atomic_and_reports_one_line(tmp_path):
-    with pytest.raises(ConversionError, match="is a directory"):
+    with pytest.raises(ConversionError, match="it is a folder"):
         save_checkpoint({"model": {}}, tmp_path)
     with pytest.raises(ConversionError, match="cannot write"):
         save_checkpoint({"model": {}}, "/proc/o.pth")  # no file can be created there, even as root
@@ -151,3 +152,69 @@ def test_save_checkpoint_is_atomic_and_reports_one_line(tmp_path):
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["w.pth"]
     save_checkpoint({"model": {"w": torch.ones(2)}}, target)
     assert torch.equal(torch.load(target, weights_only=True)["model"]["w"], torch.ones(2))
+
+
+def run_convert(capsys, *args):
+    status = convert_tool.main([str(a) for a in args])
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    return status, err
+
+
+def test_cli_messages_name_the_real_cause(listings, tmp_path, capsys):
+    """A text file is "not a PyTorch checkpoint" (torch.load says KeyError: 101); a converted
+    checkpoint is "already converted"; a folder or an unwritable place as output names the
+    user's path, never the temporary file."""
+    text = tmp_path / "notes.pth"
+    text.write_text("e = 1\n")
+    status, err = run_convert(capsys, text, tmp_path / "o.pth")
+    assert status == 2 and f"{text} is not a PyTorch checkpoint (a text file)" in err
+    empty = tmp_path / "empty.pth"
+    empty.write_bytes(b"")
+    assert run_convert(capsys, empty, tmp_path / "o.pth") == (2, f"siamtrack-convert: error: {empty} is not a "
+                                                               "PyTorch checkpoint (an empty file)")
+    good = tmp_path / "pysot.pth"
+    torch.save(listings["siamrpn_alex_dwxcorr"], good)
+    converted = tmp_path / "converted.pth"
+    assert run_convert(capsys, good, converted)[0] == 0
+    status, err = run_convert(capsys, converted, tmp_path / "again.pth")
+    assert status == 2 and "already a converted siamtrack" in err and "MODEL.WEIGHTS" in err
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    status, err = run_convert(capsys, good, folder)
+    assert status == 2 and err.endswith(f"cannot write output {folder}: it is a folder")
+    for unwritable in ("/proc/o.pth", "/sys/o.pth"):  # the kernel refuses these even to root
+        status, err = run_convert(capsys, good, unwritable)
+        assert status == 2 and unwritable in err and ".tmp" not in err, err
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_library_save_errors_name_the_output(tmp_path):
+    """save_checkpoint's own message (used when the CLI's early check passed but the write fails)."""
+    with pytest.raises(ConversionError, match=r"^cannot write /sys/o\.pth: Permission denied$"):
+        save_checkpoint({"model": {"w": torch.ones(1)}}, "/sys/o.pth")
+
+
+@pytest.mark.parametrize("link", ["same", "hardlink", "symlink", "config"])
+def test_output_that_is_an_input_is_refused(listings, tmp_path, capsys, link):
+    """convert IN IN (or a link to IN, or the config) is refused before anything is written."""
+    source = tmp_path / "model.pth"
+    torch.save(listings["siamrpn_alex_dwxcorr"], source)
+    before = source.read_bytes()
+    config = tmp_path / "alex.yaml"
+    config.write_text((REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml").read_text())
+    extra = []
+    if link == "same":
+        output = source
+    elif link == "hardlink":
+        output = tmp_path / "hard.pth"
+        os.link(source, output)
+    elif link == "symlink":
+        output = tmp_path / "soft.pth"
+        output.symlink_to(source)
+    else:
+        output, extra = config, ["--config-file", config]
+    config_text = config.read_text()
+    status, err = run_convert(capsys, source, output, *extra)
+    assert status == 2 and "refusing to overwrite an input" in err, err
+    assert source.read_bytes() == before and config.read_text() == config_text

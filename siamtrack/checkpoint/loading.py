@@ -13,6 +13,7 @@ from collections import OrderedDict
 import torch
 
 from ..utils.errors import InputError, first_line
+from ..utils.fileio import file_kind
 
 __all__ = ["WeightsError", "read_model_state", "mismatch_report", "load_weights"]
 
@@ -32,6 +33,9 @@ def read_model_state(path):
     """The model ``state_dict`` stored in ``path``: the ``"model"`` entry of a detectron2
     checkpoint, or the file itself when it is a bare mapping of names to tensors. A
     ``module.`` prefix (DataParallel) on every key is removed. Raises :class:`WeightsError`."""
+    kind = file_kind(path)
+    if kind in ("text", "empty", "binary"):  # torch.load would say "KeyError: 101" for text
+        raise WeightsError(f"weights {path} are not a PyTorch checkpoint ({kind} file)")
     try:
         loaded = torch.load(str(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:

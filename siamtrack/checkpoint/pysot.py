@@ -20,6 +20,7 @@ from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
 from ..modeling.meta_arch import SiamRPN
 from ..utils.errors import InputError, first_line
+from ..utils.fileio import check_outputs_spare_inputs, file_kind
 from .loading import mismatch_report
 
 __all__ = [
@@ -34,19 +35,39 @@ class ConversionError(InputError):
     """A checkpoint that cannot be converted; the message is one line meant for users."""
 
 
+NOT_A_CHECKPOINT = {"text": "a text file", "empty": "an empty file", "binary": "neither a zip archive nor a pickle"}
+
+
 def load_pysot_file(path):
-    """``torch.load`` a pysot checkpoint on the CPU with ``weights_only=True`` (no arbitrary code)."""
+    """``torch.load`` a pysot checkpoint on the CPU with ``weights_only=True`` (no arbitrary code).
+
+    A file that is not a PyTorch checkpoint at all (text, empty, other bytes:
+    :func:`~siamtrack.utils.fileio.file_kind`) is reported as such, not by torch's unpickling
+    error (``KeyError: 101`` for a text file)."""
+    if not os.path.isfile(path):
+        raise ConversionError(f"{path}: no such file")
+    kind = file_kind(path)
+    if kind in NOT_A_CHECKPOINT:
+        raise ConversionError(f"{path} is not a PyTorch checkpoint ({NOT_A_CHECKPOINT[kind]})")
     try:
         return torch.load(str(path), map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ConversionError(f"{path}: no such file") from None
-    except Exception as exc:  # noqa: BLE001 -- torch.load fails on foreign bytes in many ways (KeyError: 101 ...)
-        raise ConversionError(f"{path}: not a readable PyTorch checkpoint ({first_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 -- torch.load fails on damaged files in many ways
+        raise ConversionError(f"{path}: cannot read this PyTorch checkpoint ({first_line(exc)})") from None
+
+
+def _is_converted(obj):
+    """A detectron2 / siamtrack checkpoint: ``{"model": state_dict, ...}`` (what this converter
+    and ``DetectionCheckpointer`` write)."""
+    return isinstance(obj, dict) and isinstance(obj.get("model"), dict) and (
+        obj.get("__author__") == "pysot" or all(torch.is_tensor(v) for v in obj["model"].values()))
 
 
 def unwrap_state_dict(obj):
     """The model ``state_dict`` inside ``obj``: a plain mapping, or the ``"state_dict"`` entry of a
     training snapshot; one leading ``module.`` (DataParallel) is stripped from each key."""
+    if _is_converted(obj):
+        raise ConversionError("this is already a converted siamtrack (detectron2) checkpoint ({'model': ...}): "
+                              "use it directly as MODEL.WEIGHTS")
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not obj:
@@ -199,18 +220,23 @@ def save_checkpoint(checkpoint, path):
     """
     path = Path(path)
     if path.is_dir():
-        raise ConversionError(f"{path}: is a directory")
+        raise ConversionError(f"cannot write {path}: it is a folder")
     if not path.parent.is_dir():
-        raise ConversionError(f"{path}: the output folder {path.parent} does not exist")
+        raise ConversionError(f"cannot write {path}: the folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "xb") as f:
             torch.save(checkpoint, f)
         os.replace(tmp, path)
     except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, (OSError, RuntimeError)):  # torch reports write failures as RuntimeError
-            raise ConversionError(f"{path}: cannot write ({first_line(exc)})") from None
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a read-only file system refuses even removing a file that is not there
+            pass
+        if isinstance(exc, OSError):  # the reason, not the temporary name
+            raise ConversionError(f"cannot write {path}: {exc.strerror or first_line(exc)}") from None
+        if isinstance(exc, RuntimeError):  # torch reports write failures (a full disk) as RuntimeError
+            raise ConversionError(f"cannot write {path}: {first_line(exc).replace(str(tmp), str(path))}") from None
         raise
 
 
@@ -220,7 +246,9 @@ def convert_pysot_file(input_path, output_path, config_file=None):
     Returns ``(num_tensors, config)``: the number of converted tensors and the config to use
     with them: ``config_file`` itself, or the detected experiment's packaged config name
     (:func:`experiment_config_name`, valid from any folder).
+    An ``output_path`` that is the input (or the config) is refused before anything is read.
     """
+    check_outputs_spare_inputs([("output", output_path)], [("input", input_path), ("--config-file", config_file)])
     checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file)
     save_checkpoint(checkpoint, output_path)
     return len(checkpoint["model"]), (config_file if experiment is None else experiment_config_name(experiment))

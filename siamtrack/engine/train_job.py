@@ -191,4 +191,5 @@ def run_training(args):
     except KeyboardInterrupt as exc:
         if args.eval_only:
             raise
-        raise type(exc)(f"{str(exc) or 'interrupted'}: {interruption_note(cfg.OUTPUT_DIR)}") from None
+        note = interruption_note(cfg.OUTPUT_DIR)
+        raise type(exc)(f"{exc}: {note}" if str(exc) else note) from None

@@ -12,6 +12,14 @@ OpenCV on the CPU; :func:`torch_crops` reproduces OpenCV's fixed-point interpola
 coefficients, the rounding of its vertical pass, the 2x-downscale shortcut) with integer tensor
 ops, so a frame uploaded once to the GPU yields the same crops without a round trip through
 host memory.
+
+Size limits, checked before anything is allocated (docs/tracking.md, "The crop"): a box may be
+at most :data:`MAX_BOX_TO_FRAME` times the frame's longer side wide and high
+(:func:`check_box_size`, called by every tracker's box validation), and a crop window at most
+:data:`MAX_WINDOW_TO_FRAME` times that side (:func:`check_window_side`, in both crop
+implementations). pysot's trackers keep a target's size within the frame once tracking, so only
+an init box many times the frame (``0,0,20000,20000`` in a 480x360 video asked OpenCV for a
+24 GB padded window) or a huge config ratio can reach them.
 """
 import math
 from functools import lru_cache
@@ -20,7 +28,17 @@ import cv2
 import numpy as np
 import torch
 
-__all__ = ["context_side", "window_origin", "crop_window", "opencv_crops", "torch_crops"]
+from ..utils.errors import InputError
+
+__all__ = ["MAX_BOX_TO_FRAME", "MAX_WINDOW_TO_FRAME", "CropSizeError", "context_side", "window_origin",
+           "check_box_size", "check_window_side", "crop_window", "opencv_crops", "torch_crops"]
+
+# A box B times the frame's longer side L gives a template window of up to 2BL and a search window
+# of up to 2BL * INSTANCE_SIZE / EXEMPLAR_SIZE (287 / 127 for pysot's AlexNet): 13.6L for B = 3.
+# The long-term tracker's enlarged search after a loss (831 / 127) stays below 13.1L, its size
+# being clipped to the frame by then. 16L: a 7680x7680 window (177 MB) for a 480x360 video.
+MAX_BOX_TO_FRAME = 3
+MAX_WINDOW_TO_FRAME = 16
 
 _COEF_BITS = 11
 _COEF_SCALE = 1 << _COEF_BITS
@@ -40,6 +58,31 @@ def window_origin(center, side):
     return math.floor(center[0] - half + 0.5), math.floor(center[1] - half + 0.5)
 
 
+class CropSizeError(InputError):
+    """A crop window too large for the frame (:data:`MAX_WINDOW_TO_FRAME`); one line for users."""
+
+
+def check_box_size(width, height, frame_shape):
+    """Raise :class:`CropSizeError` when a ``width`` x ``height`` box is wider or higher than
+    :data:`MAX_BOX_TO_FRAME` times the longer side of a frame of ``frame_shape``."""
+    limit = MAX_BOX_TO_FRAME * max(frame_shape[0], frame_shape[1])
+    if not (width <= limit and height <= limit):
+        raise CropSizeError(
+            f"a {width:.6g}x{height:.6g} box is larger than {MAX_BOX_TO_FRAME} times the longer side of the "
+            f"{frame_shape[1]}x{frame_shape[0]} frame ({limit} px): its crop window would not fit in memory")
+
+
+def check_window_side(side, frame_shape):
+    """Raise :class:`CropSizeError` when a ``side`` x ``side`` window (infinite or NaN included)
+    exceeds :data:`MAX_WINDOW_TO_FRAME` times the longer side of a frame of ``frame_shape``."""
+    limit = MAX_WINDOW_TO_FRAME * max(frame_shape[0], frame_shape[1])
+    if not side <= limit:  # also catches NaN
+        raise CropSizeError(
+            f"the target's crop window ({side:.6g} px) would exceed {MAX_WINDOW_TO_FRAME} times the frame's "
+            f"longer side ({limit} px) in a {frame_shape[1]}x{frame_shape[0]} frame: the box is far larger "
+            "than the frame")
+
+
 def crop_window(frame, center, out_size, side, average):
     """pysot's crop (``get_subwindow``) of the ``side`` x ``side`` window centred on ``center``,
     resized to ``out_size``.
@@ -51,8 +94,10 @@ def crop_window(frame, center, out_size, side, average):
 
     pysot pads a mean-filled copy of the whole frame; here only the window is padded
     (``cv2.copyMakeBorder`` of its part inside the frame): the same pixels, in microseconds
-    instead of milliseconds on a large search window.
+    instead of milliseconds on a large search window. A window beyond the size limit raises
+    :class:`CropSizeError` (:func:`check_window_side`).
     """
+    check_window_side(side, frame.shape)
     side = int(side)
     height, width = frame.shape[:2]
     x0, y0 = window_origin(center, side)
@@ -81,6 +126,8 @@ def opencv_crops(frame, windows, out_size, device):
 
     Returns a float32 (N, 3, out_size, out_size) BGR 0..255 tensor on ``device``.
     """
+    for _, side, _ in windows:  # all of them before any allocation
+        check_window_side(side, frame.shape)
     patches = np.stack([crop_window(frame, c, out_size, s, a) for c, s, a in windows])
     # NumPy converts (single-threaded: no thread-pool wake-up cost for this small copy).
     batch = torch.from_numpy(patches.transpose(0, 3, 1, 2).astype(np.float32))
@@ -164,4 +211,6 @@ def torch_crops(frame, windows, out_size):
     Returns a float32 (N, 3, out_size, out_size) tensor on the frame's device, equal to
     :func:`opencv_crops` of the same frame.
     """
+    for _, side, _ in windows:
+        check_window_side(side, frame.shape)
     return torch.stack([_torch_crop(frame, c, int(s), a, out_size) for c, s, a in windows])

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..structures.crop import check_box_size
 from ..utils.errors import InputError
 
 __all__ = ["Target", "TrackerInputError", "validate_box", "is_single_box"]
@@ -27,7 +28,8 @@ class Target:
 def validate_box(box, frame_shape=None):
     """Return ``box`` as four floats ``(x, y, w, h)``, or raise :class:`TrackerInputError`.
 
-    The size must be positive and finite; with ``frame_shape`` the box must overlap the frame.
+    The size must be positive and finite; with ``frame_shape`` the box must overlap the frame
+    and fit the crop's size limit (``structures.crop.check_box_size``).
     """
     try:
         values = [float(v) for v in box]
@@ -43,6 +45,7 @@ def validate_box(box, frame_shape=None):
         if x >= width or y >= height or x + w <= 0 or y + h <= 0:
             raise TrackerInputError(
                 f"box {x:g},{y:g},{w:g},{h:g} lies outside the {width}x{height} frame")
+        check_box_size(w, h, frame_shape)
     return values
 
 

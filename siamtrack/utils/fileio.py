@@ -1,9 +1,20 @@
-"""Atomic file writing: a file under its final name is always complete."""
+"""Safe file writing: atomic writes that honour the umask, outputs that never overwrite an
+input, and what a file that should hold a checkpoint actually holds."""
 import os
 import tempfile
-from typing import Iterable
+from typing import Iterable, Optional, Sequence, Tuple
 
-__all__ = ["current_umask", "atomic_write"]
+from .errors import InputError
+
+__all__ = ["current_umask", "atomic_write", "OutputClashError", "same_file", "check_outputs_spare_inputs",
+           "check_folder_spares_inputs", "file_kind"]
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_PROTOCOL = 0x80  # every pickle of protocol 2 or later starts with the PROTO opcode
+
+
+class OutputClashError(InputError):
+    """An output path that resolves to one of the command's inputs (it would destroy it)."""
 
 
 def current_umask() -> int:
@@ -27,18 +38,87 @@ def atomic_write(path, lines: Iterable[str]):
     leaves the old file (or none). Missing folders are created.
 
     The file gets the mode a plain ``open(path, "w")`` would give (``0o666`` less the umask);
-    ``tempfile.mkstemp`` alone would leave it readable by its owner only.
+    ``tempfile.mkstemp`` alone would leave it readable by its owner only. An ``OSError`` names
+    ``path`` (``exc.filename``), never the temporary file.
     """
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp_", suffix=os.path.splitext(path)[1])
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp_", suffix=os.path.splitext(path)[1])
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, path) from None
     try:
         with os.fdopen(fd, "w") as f:
             f.write("".join(line + "\n" for line in lines))
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(exc, OSError):
+            raise type(exc)(exc.errno, exc.strerror, path) from None
         raise
+
+
+def same_file(a, b) -> bool:
+    """True when paths ``a`` and ``b`` name the same file: ``os.path.samefile`` when both exist
+    (hard links, symbolic links, ``..``), else the same real path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs_spare_inputs(outputs: Sequence[Tuple[str, object]], inputs: Sequence[Tuple[str, object]]):
+    """Raise :class:`OutputClashError` when an output resolves to an input, or two outputs to
+    the same file. ``outputs`` and ``inputs`` are ``(what, path)`` pairs (``"--output-boxes"``,
+    ``"out.txt"``); pairs whose path is empty or None are skipped. Call it before writing anything."""
+    outputs = [(what, os.fspath(p)) for what, p in outputs if p]
+    inputs = [(what, os.fspath(p)) for what, p in inputs if p]
+    for i, (what, path) in enumerate(outputs):
+        for source, input_path in inputs:
+            if same_file(path, input_path):
+                raise OutputClashError(f"{what} {path} is the input {source} {input_path}: refusing to "
+                                       "overwrite an input; choose another output path")
+        for other, other_path in outputs[:i]:
+            if (what, path) == (other, other_path):
+                raise OutputClashError(f"{what} {path} is given twice; give each output its own path")
+            if same_file(path, other_path):
+                raise OutputClashError(f"{what} {path} and {other} {other_path} are the same file; "
+                                       "give each output its own path")
+
+
+def check_folder_spares_inputs(what, folder, inputs: Sequence[Tuple[str, object]]):
+    """Raise :class:`OutputClashError` when an input of ``inputs`` (``(what, path)`` pairs) is
+    the output folder ``folder`` or lies inside it (replacing the folder would delete it)."""
+    real_folder = os.path.realpath(folder)
+    for source, path in inputs:
+        if path and os.path.exists(path):
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, real_folder]) == real_folder:
+                raise OutputClashError(f"{what} {folder} holds the input {source} {path}: refusing to write "
+                                       "over an input; choose another output folder")
+
+
+def file_kind(path) -> Optional[str]:
+    """What ``path`` starts with: ``"zip"`` (a zip archive: PyTorch's format since 1.6),
+    ``"pickle"`` (protocol 2+: older ``torch.save`` files), ``"empty"``, ``"text"`` (UTF-8
+    text) or ``"binary"`` (anything else); None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if not head:
+        return "empty"
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head[0] == _PICKLE_PROTOCOL:
+        return "pickle"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the 4096 bytes
+            return "binary"
+    return "text"

@@ -1,14 +1,32 @@
 """Frame sources (``tools/track_video.py``, ``tools/benchmark_tracker.py``): a video file, a
-folder of images (the order and reader of :mod:`siamtrack.utils.frames`), or a camera."""
+folder of images (the order and reader of :mod:`siamtrack.utils.frames`), or a camera.
+Annotated videos are written by :mod:`.video_encode`.
+
+A video file that ends before the frame count its header announces (by more than
+:func:`count_tolerance` frames, for containers whose count is an estimate from duration x fps)
+is truncated or damaged: :meth:`VideoFileSource.read` raises :class:`VideoSourceError` instead
+of ending quietly. FFmpeg's own decoder warnings are silenced (``OPENCV_FFMPEG_LOGLEVEL``, unless
+set by the user), so that a damaged file gives that one line, not a page of codec messages.
+"""
+import math
 from pathlib import Path
 
 import cv2
 
 from .errors import InputError
 from .frames import FrameError, list_images, normalize_frame, read_image
+from .video_encode import silence_ffmpeg_log
 
 __all__ = ["VideoSourceError", "VideoFileSource", "CameraSource", "ImageFolderSource",
-           "open_video", "read_first_frame"]
+           "open_video", "read_first_frame", "count_tolerance"]
+
+silence_ffmpeg_log()
+
+
+def count_tolerance(announced):
+    """How many frames short of its announced count a video may end without being reported
+    as truncated: 1% of the count, at least 1."""
+    return max(1, math.ceil(announced / 100))
 
 
 class VideoSourceError(InputError):
@@ -49,8 +67,9 @@ class VideoFileSource(_Source):
     def __init__(self, path):
         self._open(cv2.VideoCapture(str(path)), str(path),
                    f"cannot read video {path}: not a video file OpenCV can decode")
-        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.frame_count = count if count > 0 else None
+        count = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.frame_count = int(count) if math.isfinite(count) and count > 0 else None
+        self.frames_read = 0
 
     def _open(self, capture, name, error):
         """Keep ``capture`` and its frame rate (30 when unknown); raise ``error`` if it is not open."""
@@ -63,9 +82,18 @@ class VideoFileSource(_Source):
         self.fps = fps if fps and fps > 0 else 30.0
 
     def read(self):
-        """The next frame (HxWx3 BGR uint8), or None at the end of the video."""
+        """The next frame (HxWx3 BGR uint8), or None at the end of the video; raises
+        :class:`VideoSourceError` when the video ends well before its announced frame count."""
         ok, frame = self._capture.read()
-        return normalize_frame(frame) if ok and frame is not None else None
+        if ok and frame is not None:
+            self.frames_read += 1
+            return normalize_frame(frame)
+        announced = self.frame_count
+        if announced and self.frames_read < announced - count_tolerance(announced):
+            raise VideoSourceError(
+                f"{self.name} ends after {self.frames_read} frames but its header announces {announced}: "
+                "the file is truncated or damaged")
+        return None
 
     def close(self):
         """Release the underlying capture."""
@@ -77,6 +105,7 @@ class CameraSource(VideoFileSource):
 
     def __init__(self, index):
         self._open(cv2.VideoCapture(int(index)), f"camera {index}", f"cannot open camera {index}")
+        self.frame_count, self.frames_read = None, 0
 
 
 class ImageFolderSource(_Source):
