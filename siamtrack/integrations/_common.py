@@ -1,4 +1,4 @@
-"""What every adapter shares: config lookup, building the tracker, optional extras, lost state."""
+"""What every adapter shares: config lookup, building the tracker, optional extras, the lost score."""
 import importlib
 import os
 
@@ -56,27 +56,10 @@ def make_tracker(cfg, model=None):
     return build_tracker(cfg, model)
 
 
-def is_long_term(tracker):
-    """True for a tracker with a lost state (``TRACK.TYPE: SiamRPNLTTracker``)."""
-    from ..tracking import SiamRPNLTTracker
-
-    return isinstance(tracker, SiamRPNLTTracker)
-
-
-def target_lost(tracker, score, score_threshold, target_id=None):
-    """Whether the target is lost after the last ``track``: the long-term tracker's own lost
-    state, else ``score < score_threshold``."""
-    if is_long_term(tracker):
-        targets = tracker._targets  # the long-term tracker keeps its lost flag per target
-        target = targets[target_id if target_id is not None else next(iter(targets))]
-        return bool(target.lost)
-    return bool(score < score_threshold)
-
-
-def default_score_threshold(cfg, score_threshold=None):
-    """``score_threshold``, or ``cfg.TRACK.CONFIDENCE_LOW`` (the score below which the long-term
-    tracker declares its target lost) when None."""
-    return float(cfg.TRACK.CONFIDENCE_LOW if score_threshold is None else score_threshold)
+def lost_score_opts(score_threshold=None):
+    """Config overrides setting ``TRACK.LOST_SCORE`` to ``score_threshold`` (none when None):
+    the adapters' ``score_threshold`` is the short-term trackers' lost score."""
+    return [] if score_threshold is None else ["TRACK.LOST_SCORE", repr(float(score_threshold))]
 
 
 def pil_to_bgr(image):
