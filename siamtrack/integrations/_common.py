@@ -1,21 +1,8 @@
 """What every adapter shares: config lookup, building the tracker, optional extras, the lost score."""
-import importlib
 import os
 
 from ..utils.errors import InputError, first_line
-
-
-class MissingExtraError(InputError, ImportError):
-    """An optional package an adapter needs is not installed; the message names the extra."""
-
-
-def require(module, extra):
-    """Import ``module`` or raise :class:`MissingExtraError` naming siamtrack's ``extra``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"needs the {extra!r} extra ({exc}): pip install 'siamtrack[{extra}]'") from None
+from ..utils.extras import require  # noqa: F401  (imported by the adapters from here)
 
 
 def resolve_config(config, opts=(), weights=None, device=None):
