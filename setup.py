@@ -37,7 +37,7 @@ setup(
         "tqdm",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={"test": ["pytest>=7"], "tune": ["optuna>=3.0"]},
     entry_points={
         "console_scripts": [
             "siamtrack-track = siamtrack_cli.track:main",
@@ -46,6 +46,7 @@ setup(
             "siamtrack-convert = siamtrack_cli.convert:main",
             "siamtrack-benchmark = siamtrack_cli.benchmark:main",
             "siamtrack-export = siamtrack_cli.export:main",
+            "siamtrack-tune = siamtrack_cli.tune:main",
         ],
     },
     classifiers=[
