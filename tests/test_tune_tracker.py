@@ -107,20 +107,25 @@ def test_two_processes_share_one_study_and_the_best_config_loads(otb, tmp_path):
     assert proc.returncode == 0 and _ran(out) == 0 and f"best: trial {best.number}," in out, out + err
 
 
-def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
-    storage, trials = f"sqlite:///{tmp_path / 'tune.db'}", 4
-    proc = _start(_args(otb, storage, "resume", trials), tmp_path)
+def _stop_during_a_trial(proc, storage, study, sig, after_completed=1):
+    """Send ``sig`` to the tuner ``proc`` while a trial of ``study`` runs (its parameters and
+    process recorded), once ``after_completed`` trials are complete; returns its output."""
     while not proc.stdout.readline().startswith("study "):  # the study exists from this line on
         assert proc.poll() is None, proc.communicate()
     deadline = time.time() + 600
-    while True:  # kill it while a trial runs, after at least one completed
+    while True:
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
-        done, running = _trials(storage, "resume", COMPLETE), _trials(storage, "resume", RUNNING)
-        if done and running and "pid" in running[0].user_attrs:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate()
-            break
+        done, running = _trials(storage, study, COMPLETE), _trials(storage, study, RUNNING)
+        if len(done) >= after_completed and running and "pid" in running[0].user_attrs:
+            proc.send_signal(sig)
+            return proc.communicate(timeout=300)
         time.sleep(0.2)
+
+
+def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
+    storage, trials = f"sqlite:///{tmp_path / 'tune.db'}", 4
+    proc = _start(_args(otb, storage, "resume", trials), tmp_path)
+    _stop_during_a_trial(proc, storage, "resume", signal.SIGKILL)
     before = {t.number: (t.params, t.value, t.datetime_complete) for t in _trials(storage, "resume", COMPLETE)}
     killed = _trials(storage, "resume", RUNNING)
     assert len(killed) == 1 and 1 <= len(before) < trials
@@ -138,6 +143,22 @@ def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
     assert failed.number == killed[0].number
     (retry,) = [t for t in complete.values() if t.user_attrs.get("retry_of") == failed.number]
     assert retry.params == failed.params and retry.number not in before
+
+
+def test_ctrl_c_queues_the_interrupted_trial_again(otb, tmp_path):
+    storage = f"sqlite:///{tmp_path / 'tune.db'}"
+    proc = _start(_args(otb, storage, "interrupt", 5), tmp_path)
+    out, err = _stop_during_a_trial(proc, storage, "interrupt", signal.SIGINT, after_completed=0)
+    assert proc.returncode == 130, out + err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "run the same command to resume" in lines[0], err
+    (failed,) = _trials(storage, "interrupt", FAIL)
+    (queued,) = _trials(storage, "interrupt", optuna.trial.TrialState.WAITING)
+    assert queued.user_attrs["retry_of"] == failed.number and failed.params
+    # resumed, the queued parameters run first
+    assert tune_cli.main(_args(otb, storage, "interrupt", 1, output=tmp_path)) == 0
+    (done,) = _trials(storage, "interrupt", COMPLETE)
+    assert done.number == queued.number and done.params == failed.params
 
 
 def test_eao_on_a_vot_benchmark(vot, tmp_path, capsys):

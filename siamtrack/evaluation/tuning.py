@@ -152,12 +152,23 @@ def _completed(study):
     return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
 
 
+def _machine():
+    """This machine (and boot): host name and kernel boot id, so that a process id is
+    compared only with processes of the same machine."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()}/{boot}"
+
+
 def _retry_orphans(study):
     """Fail the trials left running by a process of this machine that is gone, and queue
     their parameters again (other machines' ones: by the heartbeat, after the grace period)."""
     import optuna
 
-    host = socket.gethostname()
+    host = _machine()
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         pid = trial.user_attrs.get("pid")
         if trial.user_attrs.get("host") != host or pid is None or pid == os.getpid() or _alive(pid):
@@ -195,7 +206,7 @@ def tune(cfg, benchmark, study, trials, metric, search_instance_size=False, prog
         for key, value in _suggest(trial, search_instance_size).items():
             trial_cfg.TRACK[key] = value
         # who runs it, after its parameters: a trial with these can be retried if the process dies
-        trial.set_user_attr("host", socket.gethostname())
+        trial.set_user_attr("host", _machine())
         trial.set_user_attr("pid", os.getpid())
         results = run_benchmark(build_tracker(trial_cfg, model), benchmark, progress=progress,
                                 tracker_name=f"trial {trial.number}")
@@ -236,6 +247,6 @@ def _requeue_interrupted(study):
     import optuna
 
     mine = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,))
-            if t.user_attrs.get("pid") == os.getpid() and t.user_attrs.get("host") == socket.gethostname()]
+            if t.user_attrs.get("pid") == os.getpid() and t.user_attrs.get("host") == _machine()]
     if mine and mine[-1].params:
         study.enqueue_trial(mine[-1].params, user_attrs={"retry_of": mine[-1].number})
