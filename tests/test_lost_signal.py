@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from siamtrack.config import load_config
 from siamtrack.data.datasets.synthetic_absence import AbsenceVideo, absence_clip
-from siamtrack.evaluation.lost_signal import presence_score, sweep, track_clips
+from siamtrack.evaluation.lost_signal import gone_score, presence_score, sweep, track_clips
 from siamtrack.tracking import SiamFCTracker, SiamRPNLTTracker, SiamRPNTracker, build_tracker
 from siamtrack.tracking.target import LostRule
 from siamtrack.utils.errors import InputError
@@ -200,6 +200,18 @@ def test_sweep_replays_what_the_tracker_reports():
     model.track = varying
     clip = ([FRAME] * 20, np.array([BOX] * 20, np.float64), np.linspace(1, 0, 20))
     runs = track_clips(tracker, [clip])
-    rows = {(s, n): p for s, n, p in sweep(runs, [clip[2]], scores=(0.6,), frames=(2,))}
-    assert rows[(0.6, 2)] == presence_score([runs[0]["lost"]], [clip[2]])
+    rows = {(s, n): (p, g) for s, n, p, g in sweep(runs, [clip[2]], scores=(0.6,), frames=(2,))}
+    assert rows[(0.6, 2)] == (presence_score([runs[0]["lost"]], [clip[2]]),
+                              gone_score([runs[0]["lost"]], [clip[2]], [runs[0]["iou"]]))
     assert runs[0]["lost"][-1] and not runs[0]["lost"][1]
+    assert runs[0]["iou"][0] == 1.0 and len(runs[0]["iou"]) == 20
+
+
+def test_off_target_frames_count_as_gone():
+    visible = [[1.0, 1.0, 1.0, 0.0, 1.0]]
+    ious = [[1.0, 0.8, 0.05, 0.0, 0.0]]  # frame 2 and 4: the box is off the visible target
+    lost = [[False, False, True, True, False]]
+    gone = gone_score(lost, visible, ious)
+    assert (gone.true_positives, gone.false_positives, gone.false_negatives) == (2, 0, 1)
+    absent = presence_score(lost, visible)
+    assert (absent.true_positives, absent.false_positives, absent.false_negatives) == (1, 1, 0)
