@@ -71,6 +71,7 @@ setup(
             "siamtrack-convert = siamtrack_cli.convert:main",
             "siamtrack-benchmark = siamtrack_cli.benchmark:main",
             "siamtrack-export = siamtrack_cli.export:main",
+            "siamtrack-tune = siamtrack_cli.tune:main",
         ],
     },
     classifiers=[

@@ -231,6 +231,11 @@ def _add_tracker_config(cfg):
     cfg.TRACK.LOST_INSTANCE_SIZE = 831
     cfg.TRACK.CONFIDENCE_LOW = 0.85
     cfg.TRACK.CONFIDENCE_HIGH = 0.998
+    # Target-lost signal of the short-term trackers (each result's "lost"; docs/tracking.md,
+    # "Target lost"): lost after LOST_FRAMES consecutive frames scored below LOST_SCORE, found
+    # again after LOST_FRAMES consecutive frames at or above it. Only reported: boxes unchanged.
+    cfg.TRACK.LOST_SCORE = 0.5
+    cfg.TRACK.LOST_FRAMES = 3
     # SiamFC tracker (Bertinetto et al. 2016; the defaults are the paper's).
     cfg.TRACK.SIAMFC = CN()
     cfg.TRACK.SIAMFC.SCALE_NUM = 3  # search scales per frame

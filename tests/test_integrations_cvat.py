@@ -82,14 +82,22 @@ def test_interface_returns_the_trackers_rectangles_frame_by_frame(weights, frame
 
 
 def test_lost_target_gives_none_and_the_state_keeps_tracking(weights, frames):
-    function = cvat.create(config=CONFIG, weights=weights, device="cpu", score_threshold=1.01)
-    assert function.score_threshold == 1.01
-    tracked, states = _track_all(function, frames[:-1], SHAPES[:1])
-    assert tracked == [[None] * (FRAMES - 2)]
+    from siamtrack.integrations._common import resolve_config
+
+    # the tracker's "lost": lost after TRACK.LOST_FRAMES (here 2) frames below TRACK.LOST_SCORE
+    # (the function's score_threshold), found again after 2 frames at or above it
+    function = cvat.SiamTrackingFunction(resolve_config(
+        CONFIG, ["TRACK.LOST_FRAMES", "2"], weights=weights, device="cpu"))
+    function.score_threshold = 1.01
+    tracked, states = _track_all(function, frames[:4], SHAPES[:1])  # frames 1, 2, 3
+    plain = _plain_points(weights, frames, SHAPES[0])  # plain[i]: frame i + 1
+    assert [s.points if s else None for s in tracked[0]] == [plain[0], None, None]
     function.score_threshold = 0.0
-    shape = function.track(None, function.preprocess_image(None, _pil(frames[-1])), states[0])
-    assert shape.points == _plain_points(weights, frames, SHAPES[0])[-1]
-    assert cvat.create(config=CONFIG, weights=weights).score_threshold == pytest.approx(0.85)
+    later = [function.track(None, function.preprocess_image(None, _pil(f)), states[0]) for f in frames[4:6]]
+    assert later[0] is None and later[1].points == plain[4]  # the state kept tracking meanwhile
+    assert cvat.create(config=CONFIG, weights=weights, score_threshold=0.3).score_threshold == 0.3
+    default = cvat.create(config=CONFIG, weights=weights)
+    assert default.score_threshold == pytest.approx(float(default.cfg.TRACK.LOST_SCORE))
 
 
 def test_state_pickles_without_the_network_and_continues_elsewhere(weights, frames):

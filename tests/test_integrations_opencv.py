@@ -65,26 +65,33 @@ def test_unknown_config_name_lists_the_known_ones():
         siamtrack.create("siamrpn_r101")
 
 
-def test_update_is_the_tracker_with_the_score_threshold(bag_video, weights):
+def test_update_is_the_tracker_with_its_lost_signal(bag_video, weights):
     from siamtrack.integrations._common import make_tracker, resolve_config
+    from siamtrack.tracking.target import LostRule
 
     frames = _frames(bag_video)
     tracker = siamtrack.create(CONFIG, weights=weights)
     assert isinstance(tracker, SiamTrackerCV) and siamtrack.create is siamtrack.integrations.create
-    assert tracker.score_threshold == pytest.approx(0.85)  # TRACK.CONFIDENCE_LOW by default
+    cfg = resolve_config(CONFIG, weights=weights)
+    assert tracker.score_threshold == cfg.TRACK.LOST_SCORE  # TRACK.LOST_SCORE by default
     results = _run(tracker, frames)
-    plain = make_tracker(resolve_config(CONFIG, weights=weights))
+    plain = make_tracker(cfg)
     plain.init(frames[0], BAG_BOX)
     for (ok, box, score), frame in zip(results, frames[1:]):
         expected = plain.track(frame)
         assert box == tuple(expected["bbox"]) and score == expected["score"]
-        assert ok == (score >= 0.85)
+        assert ok == (not expected["lost"])
+    # ok is the tracker's "lost": the score threshold with hysteresis over TRACK.LOST_FRAMES
     scores = [score for _, _, score in results]
     low, high = min(scores), max(scores)
-    assert all(ok for ok, _, _ in _run(siamtrack.create(CONFIG, weights=weights,
-                                                        score_threshold=low), frames))
-    assert not any(ok for ok, _, _ in _run(siamtrack.create(CONFIG, weights=weights,
-                                                            score_threshold=high + 1e-6), frames))
+    n = int(cfg.TRACK.LOST_FRAMES)
+    assert all(ok for ok, _, _ in _run(siamtrack.create(CONFIG, weights=weights, score_threshold=low), frames))
+    above = _run(siamtrack.create(CONFIG, weights=weights, score_threshold=high + 1e-6), frames)
+    assert [ok for ok, _, _ in above] == [i < n - 1 for i in range(FRAMES)]
+    middle = float(np.median(scores))
+    mixed = _run(siamtrack.create(CONFIG, weights=weights, opts=["TRACK.LOST_FRAMES", "2"],
+                                  score_threshold=middle), frames)
+    assert [not ok for ok, _, _ in mixed] == LostRule(middle, 2).replay(scores)
 
 
 def test_long_term_ok_is_the_trackers_lost_state(bag_video, weights):

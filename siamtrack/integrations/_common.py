@@ -1,21 +1,8 @@
-"""What every adapter shares: config lookup, building the tracker, optional extras, lost state."""
-import importlib
+"""What every adapter shares: config lookup, building the tracker, optional extras, the lost score."""
 import os
 
 from ..utils.errors import InputError, first_line
-
-
-class MissingExtraError(InputError, ImportError):
-    """An optional package an adapter needs is not installed; the message names the extra."""
-
-
-def require(module, extra):
-    """Import ``module`` or raise :class:`MissingExtraError` naming siamtrack's ``extra``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"needs the {extra!r} extra ({exc}): pip install 'siamtrack[{extra}]'") from None
+from ..utils.extras import require  # noqa: F401  (imported by the adapters from here)
 
 
 def resolve_config(config, opts=(), weights=None, device=None):
@@ -52,27 +39,10 @@ def make_tracker(cfg, model=None):
     return build_tracker(cfg, model)
 
 
-def is_long_term(tracker):
-    """True for a tracker with a lost state (``TRACK.TYPE: SiamRPNLTTracker``)."""
-    from ..tracking import SiamRPNLTTracker
-
-    return isinstance(tracker, SiamRPNLTTracker)
-
-
-def target_lost(tracker, score, score_threshold, target_id=None):
-    """Whether the target is lost after the last ``track``: the long-term tracker's own lost
-    state, else ``score < score_threshold``."""
-    if is_long_term(tracker):
-        targets = tracker._targets  # the long-term tracker keeps its lost flag per target
-        target = targets[target_id if target_id is not None else next(iter(targets))]
-        return bool(target.lost)
-    return bool(score < score_threshold)
-
-
-def default_score_threshold(cfg, score_threshold=None):
-    """``score_threshold``, or ``cfg.TRACK.CONFIDENCE_LOW`` (the score below which the long-term
-    tracker declares its target lost) when None."""
-    return float(cfg.TRACK.CONFIDENCE_LOW if score_threshold is None else score_threshold)
+def lost_score_opts(score_threshold=None):
+    """Config overrides setting ``TRACK.LOST_SCORE`` to ``score_threshold`` (none when None):
+    the adapters' ``score_threshold`` is the short-term trackers' lost score."""
+    return [] if score_threshold is None else ["TRACK.LOST_SCORE", repr(float(score_threshold))]
 
 
 def pil_to_bgr(image):

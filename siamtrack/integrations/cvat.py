@@ -15,8 +15,7 @@ any function instance of the same config).
 """
 import copy
 
-from ._common import (default_score_threshold, make_tracker, pil_to_bgr, require,
-                      resolve_config, target_lost)
+from ._common import lost_score_opts, make_tracker, pil_to_bgr, require, resolve_config
 
 _cvataa = require("cvat_sdk.auto_annotation", "cvat")
 
@@ -51,19 +50,30 @@ def _rectangle_box(points):
 class SiamTrackingFunction:
     """CVAT tracking function of rectangles around one siamtrack network.
 
-    ``track`` returns None (CVAT: "not found on this frame") when the target is lost: the
-    long-term tracker's lost state, or for the short-term tracker a score below
-    ``score_threshold`` (default ``TRACK.CONFIDENCE_LOW``); the state keeps tracking, so the
-    shape may come back on later frames.
+    ``track`` returns None (CVAT: "not found on this frame") when the tracker's result is
+    ``"lost"`` (docs/tracking.md, "Target lost": the long-term tracker's lost state, else
+    ``TRACK.LOST_SCORE`` with hysteresis over ``TRACK.LOST_FRAMES`` frames); the state keeps
+    tracking, so the shape may come back on later frames. The function holds the network and
+    the lost rule; a state holds its target alone.
     """
 
     spec = _cvataa.TrackingFunctionSpec(supported_shape_types=["rectangle"])
 
-    def __init__(self, cfg, score_threshold=None):
+    def __init__(self, cfg):
         """Build the network of ``cfg`` (a ``CfgNode``) once; shapes share it."""
         self.cfg = cfg
-        self.model = make_tracker(cfg).model  # built, weights loaded and prepared once
-        self.score_threshold = default_score_threshold(cfg, score_threshold)
+        tracker = make_tracker(cfg)
+        self.model = tracker.model  # built, weights loaded and prepared once
+        self.lost_rule = tracker.lost_rule
+
+    @property
+    def score_threshold(self):
+        """The short-term trackers' lost score (``TRACK.LOST_SCORE``; settable)."""
+        return self.lost_rule.score
+
+    @score_threshold.setter
+    def score_threshold(self, value):
+        self.lost_rule.score = float(value)
 
     def preprocess_image(self, context, image):
         """The PIL ``image`` as a BGR ``uint8`` array (done once per frame for all shapes)."""
@@ -79,9 +89,10 @@ class SiamTrackingFunction:
         """The shape of ``state`` on ``pp_image`` (a rectangle), or None when it is lost."""
         if state.tracker.model is None:  # an unpickled state
             state.tracker.model = self.model
+        state.tracker.lost_rule = self.lost_rule
         result = state.tracker.track(pp_image)
         state.score = float(result["score"])
-        if target_lost(state.tracker, state.score, self.score_threshold):
+        if result["lost"]:
             return None
         x, y, w, h = (float(v) for v in result["bbox"])
         return _cvataa.TrackableShape(type="rectangle", points=[x, y, x + w, y + h])
@@ -91,6 +102,6 @@ def create(config="siamrpnpp_r50", weights=None, device=None, score_threshold=No
     """The function ``cvat-cli`` loads with ``--function-module siamtrack.integrations.cvat``:
     ``config`` is a packaged config name or YAML path, ``weights`` the converted checkpoint,
     ``device`` e.g. ``cpu`` (default: CUDA when present). Parameters come as
-    ``-p name=str:value`` (``-p score_threshold=float:0.5``)."""
-    return SiamTrackingFunction(resolve_config(config, weights=weights, device=device),
-                                score_threshold)
+    ``-p name=str:value`` (``-p score_threshold=float:0.5``: ``TRACK.LOST_SCORE``)."""
+    return SiamTrackingFunction(resolve_config(config, lost_score_opts(score_threshold), weights=weights,
+                                               device=device))

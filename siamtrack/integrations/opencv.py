@@ -5,7 +5,7 @@
     ok, box = tracker.update(frame)
     score = tracker.getTrackingScore()
 """
-from ._common import default_score_threshold, make_tracker, resolve_config, target_lost
+from ._common import lost_score_opts, make_tracker, resolve_config
 
 __all__ = ["SiamTrackerCV", "create"]
 
@@ -15,20 +15,24 @@ class SiamTrackerCV:
     siamtrack tracker, as OpenCV's trackers (``cv2.TrackerDaSiamRPN``, ...) behave.
 
     Frames are BGR ``uint8`` images as ``cv2.VideoCapture`` reads them; boxes are
-    ``(x, y, w, h)`` floats. ``ok`` is False when the target is lost: for the long-term
-    tracker (``TRACK.TYPE: SiamRPNLTTracker``) its own lost state, for the short-term tracker a
-    best score below ``score_threshold`` (default ``TRACK.CONFIDENCE_LOW``, 0.85 unless the
-    config sets it). The short-term tracker keeps following its best guess when ``ok`` is False.
-    Each :meth:`init` starts afresh (unlike pysot's long-term tracker, whose lost flag survives
-    ``init``).
+    ``(x, y, w, h)`` floats. ``ok`` is ``not result["lost"]`` of the tracker (docs/tracking.md,
+    "Target lost"): for the long-term tracker (``TRACK.TYPE: SiamRPNLTTracker``) its own lost
+    state, for the short-term trackers ``TRACK.LOST_SCORE`` with hysteresis over
+    ``TRACK.LOST_FRAMES`` frames. The tracker keeps following its best guess when ``ok`` is
+    False. Each :meth:`init` starts afresh (unlike pysot's long-term tracker, whose lost flag
+    survives ``init``).
     """
 
-    def __init__(self, cfg, score_threshold, model=None):
+    def __init__(self, cfg, model=None):
         """A tracker of ``cfg`` around ``model`` (built from ``cfg`` when None); prefer :func:`create`."""
         self.cfg = cfg
         self.tracker = make_tracker(cfg, model)
-        self.score_threshold = float(score_threshold)
         self._score = 0.0
+
+    @property
+    def score_threshold(self):
+        """The short-term trackers' lost score (``TRACK.LOST_SCORE`` of the config)."""
+        return self.tracker.lost_rule.score
 
     def init(self, frame, box):
         """Start tracking ``box`` (x, y, w, h) in ``frame``, forgetting any previous target."""
@@ -40,8 +44,7 @@ class SiamTrackerCV:
         """Track into ``frame``; returns ``(ok, (x, y, w, h))``."""
         result = self.tracker.track(frame)
         self._score = float(result["score"])
-        ok = not target_lost(self.tracker, self._score, self.score_threshold)
-        return ok, tuple(float(v) for v in result["bbox"])
+        return not result["lost"], tuple(float(v) for v in result["bbox"])
 
     def getTrackingScore(self):  # noqa: N802  (OpenCV's name)
         """The best score of the last :meth:`update` (1.0 right after :meth:`init`)."""
@@ -53,7 +56,7 @@ def create(name, weights=None, device=None, opts=(), score_threshold=None):
     ``"siamrpn_alex"``, ``"siamrpnpp_mobilev2"``, pysot experiment names such as
     ``"siamrpn_r50_l234_dwxcorr_lt"``, or a YAML file path), with ``weights`` (a converted
     checkpoint, ``MODEL.WEIGHTS``), ``device`` (``MODEL.DEVICE``, e.g. ``"cpu"``) and further
-    ``opts`` (``KEY VALUE`` config overrides). See :class:`SiamTrackerCV` for
-    ``score_threshold``."""
-    cfg = resolve_config(name, opts, weights=weights, device=device)
-    return SiamTrackerCV(cfg, default_score_threshold(cfg, score_threshold))
+    ``opts`` (``KEY VALUE`` config overrides); ``score_threshold`` sets ``TRACK.LOST_SCORE``
+    (see :class:`SiamTrackerCV`)."""
+    cfg = resolve_config(name, list(opts) + lost_score_opts(score_threshold), weights=weights, device=device)
+    return SiamTrackerCV(cfg)

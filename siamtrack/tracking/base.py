@@ -16,7 +16,7 @@ from ..structures.boxes import init_center_size
 from ..structures.crop import context_side, opencv_crops, torch_crops
 from ..utils.frames import normalize_frame
 from .registry import TRACKER_REGISTRY, build_tracker
-from .target import Target, TrackerInputError, is_single_box, validate_box
+from .target import LostRule, Target, TrackerInputError, is_single_box, validate_box
 
 __all__ = ["BaseTracker", "SearchPlan"]
 
@@ -45,14 +45,18 @@ class BaseTracker:
     :func:`~siamtrack.tracking.build_tracker`). Subclasses implement :meth:`_plan` (the search
     windows of a target) and :meth:`_step` (the update from the network's maps).
 
-    Single target::
+    Every result is ``{"bbox": [x, y, w, h], "score": float, "lost": bool}``; ``lost`` follows
+    :class:`~siamtrack.tracking.target.LostRule` (``TRACK.LOST_SCORE`` / ``LOST_FRAMES``)
+    unless the tracker keeps its own lost state (the long-term tracker). Single target::
 
         tracker.init(frame, (x, y, w, h))
-        out = tracker.track(frame)          # {"bbox": [x, y, w, h], "score": float}
+        out = tracker.track(frame)          # {"bbox": [x, y, w, h], "score": float, "lost": bool}
 
     Several targets: ``init(frame, [box, box, ...])`` or ``add_target(frame, box)`` (returns the
-    target id); ``track`` then returns a list of ``{"target_id", "bbox", "score"}`` in id order
-    (:meth:`track_targets` always returns ``{target_id: result}``).
+    target id); ``track`` then returns a list of results with ``"target_id"`` added, in id
+    order, until the next ``init`` with one box -- also when ``remove_target`` leaves one
+    (docs/tracking.md, "Several targets"). :meth:`track_targets` always returns
+    ``{target_id: result}``.
     """
 
     def __init__(self, model, cfg):
@@ -70,6 +74,8 @@ class BaseTracker:
         self.channels_last = bool(track.CHANNELS_LAST)
         self.gpu_crop = self.device.type == "cuda" and bool(track.GPU_CROP)
         self.batch_targets = bool(track.BATCH_TARGETS)
+        self.lost_rule = LostRule(track.LOST_SCORE, track.LOST_FRAMES)
+        self._several = False  # track() returns a list: init got a list of boxes, or add_target
         self.timer = None  # a StageTimer to account network time (benchmarks)
         self._targets = OrderedDict()
         self._next_id = 0
@@ -92,9 +98,10 @@ class BaseTracker:
         """Forget all targets and start tracking ``box`` (x, y, w, h) in ``frame``.
 
         ``box`` may also be a list of boxes (several targets). Returns the target id (0), or the
-        list of ids for a list of boxes.
+        list of ids for a list of boxes; :meth:`track` then returns one result, or a list.
         """
-        boxes = [box] if is_single_box(box) else list(box)
+        single = is_single_box(box)
+        boxes = [box] if single else list(box)
         if not boxes:
             raise TrackerInputError("init needs at least one box")
         frame = normalize_frame(frame)
@@ -105,20 +112,33 @@ class BaseTracker:
         self._next_id = 0
         ids = [self._add(frame, b) for b in boxes]
         self._inherit(previous, list(self._targets.values()))
-        return ids[0] if is_single_box(box) else ids
+        self._several = not single
+        return ids[0] if single else ids
 
     def _inherit(self, previous, targets):
         """Hook: carry state of the targets before :meth:`init` over to the new ones (none here)."""
 
     def add_target(self, frame, box):
-        """Start tracking one more target ``box`` (x, y, w, h) from ``frame``; returns its id."""
+        """Start tracking one more target ``box`` (x, y, w, h) from ``frame``; returns its id.
+        From now on :meth:`track` returns a list (until an ``init`` with one box)."""
         frame = normalize_frame(frame)
-        return self._add(frame, validate_box(box, frame.shape))
+        target_id = self._add(frame, validate_box(box, frame.shape))
+        self._several = True
+        return target_id
 
     def remove_target(self, target_id):
-        """Stop tracking ``target_id``."""
+        """Stop tracking ``target_id`` (what :meth:`track` returns keeps its form)."""
         del self._targets[target_id]
         self._states.clear()
+
+    def is_lost(self, target_id=None):
+        """Whether target ``target_id`` (default: the first one) is lost after the last
+        :meth:`track` -- its last result's ``"lost"`` (False right after ``init``, except for
+        the long-term tracker, whose lost state survives ``init`` as in pysot)."""
+        if not self._targets:
+            raise RuntimeError("no target: call init(frame, box) first")
+        key = next(iter(self._targets)) if target_id is None else target_id
+        return bool(self._targets[key].lost)
 
     def _add(self, frame, box):
         center, size = init_center_size(box)
@@ -145,17 +165,18 @@ class BaseTracker:
     def track(self, frame):
         """Track every target into ``frame``.
 
-        One target: ``{"bbox": [x, y, w, h], "score": float}``. Several: a list of such dicts
-        with ``"target_id"`` added.
+        After ``init(frame, box)``: ``{"bbox": [x, y, w, h], "score": float, "lost": bool}``.
+        After ``init(frame, [boxes])`` or an ``add_target``: a list of such dicts with
+        ``"target_id"`` added, in id order (also with one target left).
         """
         results = self.track_targets(frame)
-        if len(results) == 1:
+        if not self._several:
             return next(iter(results.values()))
         return [dict(target_id=tid, **res) for tid, res in results.items()]
 
     @torch.inference_mode()
     def track_targets(self, frame):
-        """Track every target into ``frame``; returns ``{target_id: {"bbox", "score"}}``."""
+        """Track every target into ``frame``; returns ``{target_id: {"bbox", "score", "lost"}}``."""
         if not self._targets:
             raise RuntimeError("no target: call init(frame, box) first")
         frame = normalize_frame(frame)
@@ -171,7 +192,14 @@ class BaseTracker:
             outputs = self._forward(self._crops(frame, windows, instance_size, device_frame), owners)
             steps = self._step([self._targets[t] for t in ids], [plans[t] for t in ids], outputs, frame.shape)
             results.update(zip(ids, steps))
+        for tid, result in results.items():
+            result["lost"] = bool(self._update_lost(self._targets[tid], result["score"]))
         return {tid: results[tid] for tid in self._targets}
+
+    def _update_lost(self, target, score):
+        """Hook: ``target``'s lost state after this frame's ``score`` (:class:`LostRule` here;
+        the long-term tracker reports its own state)."""
+        return self.lost_rule.update(target, score)
 
     def _plan(self, target):
         """The :class:`SearchPlan` of ``target`` in this frame."""

@@ -17,8 +17,9 @@ class SiamRPNLTTracker(SiamRPNTracker):
     ``TRACK.CONFIDENCE_LOW`` keeps its box and is searched for in a ``TRACK.LOST_INSTANCE_SIZE``
     crop with an almost flat window until a score above ``TRACK.CONFIDENCE_HIGH`` re-acquires it.
 
-    Each target has its own lost flag. As in pysot, :meth:`init` does not reset it: the i-th
-    target of a re-initialised tracker inherits the flag of the previous i-th target.
+    Each target has its own lost flag, which is also each result's ``"lost"`` (not
+    ``TRACK.LOST_SCORE`` / ``LOST_FRAMES``). As in pysot, :meth:`init` does not reset it: the
+    i-th target of a re-initialised tracker inherits the flag of the previous i-th target.
     """
 
     def __init__(self, model, cfg):
@@ -29,14 +30,12 @@ class SiamRPNLTTracker(SiamRPNTracker):
         self.confidence_low = np.float32(cfg.TRACK.CONFIDENCE_LOW)
         self.confidence_high = np.float32(cfg.TRACK.CONFIDENCE_HIGH)
 
-    def _new_target(self, center, size, average, state):
-        target = super()._new_target(center, size, average, state)
-        target.lost = False
-        return target
-
     def _inherit(self, previous, targets):
         for old, new in zip(previous, targets):
             new.lost = old.lost  # pysot's long-term flag survives init
+
+    def _update_lost(self, target, score):
+        return target.lost  # set by _update from CONFIDENCE_LOW / CONFIDENCE_HIGH
 
     def _instance_size(self, target):
         return self.lost_instance_size if target.lost else self.instance_size

@@ -149,6 +149,19 @@ class SyntheticVideo:
             self._cache.popitem(last=False)
         return assets
 
+    def occluder_box(self, frame_index):
+        """The box (x, y, w, h) of the bar occluding the target in frame ``frame_index``, or None."""
+        start, stop, vertical, cover = self.occlusion
+        if not start <= frame_index < stop:
+            return None
+        x, y, w, h = self.boxes[frame_index]
+        progress = (frame_index - start) / max(1, stop - start - 1)
+        if vertical:  # a vertical bar sliding across the target horizontally
+            bw = max(2, int(w * cover))
+            return (int(x - bw + progress * (w + bw)), y - h * 0.3, bw, h * 1.6)
+        bh = max(2, int(h * cover))
+        return (x - w * 0.3, int(y - bh + progress * (h + bh)), w * 1.6, bh)
+
     @staticmethod
     def _paste(frame, patch, mask, box):
         """Paste ``patch`` resized to ``box`` (x, y, w, h) through ``mask``, clipped to the frame."""
@@ -177,18 +190,8 @@ class SyntheticVideo:
         for patch, boxes in zip(distractors, self.distractor_boxes):
             self._paste(frame, patch, mask, boxes[i])
         self._paste(frame, target, mask, self.boxes[i])
-        start, stop, vertical, cover = self.occlusion
-        if start <= i < stop:
-            x, y, w, h = self.boxes[i]
-            progress = (i - start) / max(1, stop - start - 1)
-            if vertical:  # a vertical bar sliding across the target horizontally
-                bw = max(2, int(w * cover))
-                bx = int(x - bw + progress * (w + bw))
-                box = (bx, y - h * 0.3, bw, h * 1.6)
-            else:
-                bh = max(2, int(h * cover))
-                by = int(y - bh + progress * (h + bh))
-                box = (x - w * 0.3, by, w * 1.6, bh)
+        box = self.occluder_box(i)
+        if box is not None:
             self._paste(frame, occluder, np.full((64, 64), 255, np.uint8), box)
         if rng.random() < self.blur_prob:
             length = int(rng.integers(3, 12))
