@@ -244,6 +244,9 @@ def _add_tracker_config(cfg):
     cfg.TRACK.SIAMFC.SCALE_LR = 0.59  # damping of the size update
     cfg.TRACK.SIAMFC.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
     cfg.TRACK.SIAMFC.RESPONSE_UPSCALE = 16  # bicubic upsampling of the response (17 -> 272)
+    # Runtime of the network: "torch" (PyTorch) or "onnxruntime" (MODEL.WEIGHTS names a folder
+    # exported by tools/export_onnx.py; needs the onnx extra; docs/deploy.md).
+    cfg.TRACK.BACKEND = "torch"
     # Inference speed-ups (exactness is kept: outputs match the plain forward).
     cfg.TRACK.FUSE_CONV_BN = True
     cfg.TRACK.CHANNELS_LAST = False

@@ -1,17 +1,20 @@
-"""Tracker speed: frames per second and the per-frame split between the network and the rest.
+"""Tracker speed against a pysot-equivalent baseline, measured interleaved in one run.
 
-    siamtrack-benchmark --config-file configs/pysot/siamrpn_alex_dwxcorr.yaml \\
-        --device cpu --targets 1 [MODEL.WEIGHTS w.pth]
+    siamtrack-benchmark --config-file configs/pysot/siamrpn_alex_dwxcorr.yaml --device cpu \\
+        --targets 1 8 [--backends torch,onnxruntime] [--json out.json] [MODEL.WEIGHTS w.pth]
 
-Frames come from ``--video``, else ``$SIAMTRACK_SHARED/data/bag.avi`` (``../shared`` beside the
-repository) when present, else a generated 480x360 clip. Works without weights (random
-initialisation: speed does not depend on them). "other" is everything outside the network
-forward: frame reading, crops, decoding, update. The network is also timed as a plain eager
-forward (no fusion, no inference mode, float32) on the same crops, for comparison. Prints a
-summary and one JSON line (also written to ``--json``). Bad input: one line on stderr, exit 2.
+The baseline is pysot's tracker as pysot runs it (eager float32 forward, NumPy arithmetic, one
+target at a time); each backend is siamtrack's tracker (``TRACK.BACKEND``; onnxruntime runs an
+export of the same weights, made in a temporary folder unless ``--onnx DIR`` names one).
+``--repeats`` blocks of ``--frames`` frames go through every candidate in turn, so a busy
+machine slows all alike; medians and speed-ups over the baseline are printed per target count,
+with the per-stage split (crop, network, decode, update), GFLOP per frame and achieved GFLOP/s,
+and written to ``--json`` after each target count. Frames come from ``--video``, else
+``$SIAMTRACK_SHARED/data/bag.avi`` (``../shared`` beside the repository) when present, else a
+generated 480x360 clip. Works without weights (speed does not depend on them). Bad input: one
+line on stderr, exit 2.
 """
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from .paths import output_file_problem
 __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
+BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
 
 
 def default_video():
@@ -34,28 +38,57 @@ def build_parser(prog=PROG):
     """Command-line options (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
-    parser.add_argument("--targets", type=int, default=1, help="targets tracked at once")
-    parser.add_argument("--frames", type=int, default=60, help="timed frames (after warm-up)")
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--targets", type=int, nargs="+", default=[1], help="target counts, e.g. 1 8")
+    parser.add_argument("--frames", type=int, default=10, help="frames per repeat and candidate")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (medians over them)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed frames per candidate first")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated TRACK.BACKEND values")
+    parser.add_argument("--onnx", metavar="DIR", help="an export of the same weights for onnxruntime")
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
-    parser.add_argument("--json", help="also write the JSON result here")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")
+    parser.add_argument("--json", help="write the JSON result here (after every target count)")
+    parser.add_argument("--markdown", metavar="NAME", help="also print README table rows, the config named NAME")
     add_config_arguments(parser, default="siamrpnpp_r50", opts_help="config overrides KEY VALUE ...")
     return parser
 
 
 def _argument_problem(args):
     """The first problem found in ``args`` without importing siamtrack, or None."""
-    for name, low in (("targets", 1), ("frames", 1), ("warmup", 0), ("threads", 0)):
+    for name, low in (("frames", 1), ("repeats", 1), ("warmup", 0), ("threads", 0)):
         if getattr(args, name) < low:
             return f"--{name} must be at least {low}"
+    if min(args.targets) < 1:
+        return "--targets must be at least 1"
+    backends = [b for b in args.backends.split(",") if b]
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown or len(set(backends)) != len(backends):
+        return f"--backends takes distinct values of {', '.join(BACKENDS)}, got {args.backends!r}"
     if args.video is not None and not os.path.exists(args.video):
         return f"video not found: {args.video}"
+    if args.onnx is not None and not os.path.isfile(os.path.join(args.onnx, "model.json")):
+        return f"--onnx {args.onnx} is not an exported folder (no model.json)"
     return config_file_problem(args.config_file) or output_file_problem("--json", args.json)
 
 
+def _print_section(result, section):
+    """One target count's summary lines."""
+    n = section["targets"]
+    print(f"{n} target(s), {result['frame_size'][0]}x{result['frame_size'][1]}, {result['device']}, "
+          f"{result['threads']} thread(s), {result['gflop_per_target_frame']:.2f} GFLOP per target-frame, "
+          f"load average {result['machine'].get('load_average_start')}:")
+    for name, c in section["candidates"].items():
+        stages = ", ".join(f"{s} {ms:.1f}" for s, ms in c["stages_ms"].items())
+        gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
+        print(f"  {name:15s} {c['ms_per_frame']:8.1f} ms/frame  {c['target_frames_per_s']:7.2f} target-frames/s  "
+              f"x{c['speedup']:.2f}  ({stages} ms; network {gflops} GFLOP/s)")
+    if section["fastest"]:
+        print(f"  fastest: {section['fastest']} at {section['candidates'][section['fastest']]['speedup']:.2f}x "
+              "the baseline")
+
+
 def _benchmark(args):
-    from siamtrack.evaluation.speed import measure_tracker_speed, write_result_json
+    from siamtrack.evaluation.speed import measure_speed
+    from siamtrack.evaluation.speed_io import MARKDOWN_HEADER, markdown_rows, write_result_json
     from siamtrack.tracking.video_job import load_tracking_config
     from siamtrack.utils.fileio import check_outputs_spare_inputs
 
@@ -65,16 +98,26 @@ def _benchmark(args):
 
     opts = list(args.opts) + (["MODEL.DEVICE", args.device] if args.device else [])
     cfg = load_tracking_config(args.config_file, opts)
-    result = measure_tracker_speed(cfg, args.targets, args.frames, args.warmup,
-                                   args.video or default_video(), args.threads)
-    result = {"config": args.config_file, **result}
-    print(f"{result['fps']:.1f} fps ({result['ms_per_frame']:.1f} ms/frame) on {result['device']}, "
-          f"{args.targets} target(s), {result['frame_size'][0]}x{result['frame_size'][1]}: "
-          f"network {result['network_ms']:.2f} ms (plain eager forward {result['eager_network_ms']:.2f} ms), "
-          f"other {result['other_ms']:.2f} ms (of which frame reading {result['read_ms']:.2f} ms)")
-    print(json.dumps(result))
+    backends = [b for b in args.backends.split(",") if b]
+    printed = []
+
+    def on_section(result):
+        result["config"] = args.config_file
+        for section in result["results"][len(printed):]:
+            _print_section(result, section)
+            printed.append(section)
+        if args.json:
+            write_result_json(args.json, result)
+
+    result = measure_speed(cfg, args.targets, args.frames, args.repeats, args.warmup, args.video or default_video(),
+                           args.threads, backends, args.onnx, on_section)
+    result["config"] = args.config_file
     if args.json:
         write_result_json(args.json, result)
+        print(f"wrote {args.json}")
+    if args.markdown:
+        print(MARKDOWN_HEADER)
+        print("\n".join(markdown_rows(result, args.markdown)))
     return 0
 
 

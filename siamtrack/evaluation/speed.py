@@ -1,128 +1,215 @@
-"""Tracker speed: the work of ``siamtrack-benchmark`` (``tools/benchmark_tracker.py``).
+"""Tracker speed against a pysot-equivalent baseline: the work of ``siamtrack-benchmark``
+(``tools/benchmark_tracker.py``; docs/deploy.md, "Speed").
 
-:func:`measure_tracker_speed` tracks ``frames`` frames after a warm-up and splits each frame's
-time between the network forward and everything else (frame reading, crops, decoding, update).
-The same crops also go through a plain eager forward (fresh float32 model, no fusion, no
-inference mode) for comparison, measured in the same run. Speed does not depend on the weights,
-so a config without ``MODEL.WEIGHTS`` (random initialisation) measures the same.
+:func:`measure_speed` builds, from one set of weights, the baseline
+(:class:`~siamtrack.evaluation.pysot_baseline.PysotBaselineTracker`: eager float32 forward and
+NumPy arithmetic, one target at a time) and siamtrack's tracker on each backend, then times them
+*interleaved* on the same frames: each repeat runs a block of frames through every candidate in
+turn (the order rotating), so a shared, noisy machine slows all of them alike. Per candidate it
+reports the median ms per frame over the repeats, the per-stage split (crop, network, decode,
+update), target-frames per second, the speed-up over the baseline (median of the per-repeat
+ratios) and the network's achieved GFLOP/s. Speed does not depend on the weights, so a config
+without ``MODEL.WEIGHTS`` (random initialisation) measures the same.
 """
-import json
+import copy
+import datetime
+import os
+import statistics
+import tempfile
 import time
 
 import numpy as np
 import torch
 from detectron2.modeling import build_model
 
-from ..tracking import StageTimer, build_tracker
-from ..utils.video_io import VideoSourceError, open_video
+from ..checkpoint.loading import load_weights
+from ..export.backend import is_export_folder
+from ..tracking import StageTimer, build_tracker, prepare_model, resolve_device
 from ..utils.errors import InputError
-from ..utils.fileio import atomic_write
+from .pysot_baseline import PysotBaselineTracker
+from .speed_io import load_frames, machine_load, target_boxes, versions
 
-__all__ = ["synthetic_clip", "frame_stream", "target_boxes", "eager_network_ms", "measure_tracker_speed",
-           "write_result_json"]
+__all__ = ["BASELINE", "STAGES", "network_gflop", "measure_speed"]
 
-
-def synthetic_clip(count, size=(360, 480)):
-    """A textured 480x360 clip with a moving bright blob (when no video is available)."""
-    rng = np.random.default_rng(0)
-    background = rng.integers(0, 255, (*size, 3), dtype=np.uint8)
-    frames = []
-    for i in range(count):
-        frame = background.copy()
-        frame[120 + i % 50:200 + i % 50, 150 + 2 * (i % 80):250 + 2 * (i % 80)] = (30, 200, 240)
-        frames.append(frame)
-    return frames
+BASELINE = "pysot_baseline"
+STAGES = ("crop", "network", "decode", "update")
 
 
-def frame_stream(video, count):
-    """``count`` frames of ``video`` (looped if shorter; a synthetic clip when None) and a
-    description of where they come from."""
-    if video is None:
-        frames = synthetic_clip(min(count, 100))
-        return (frames[i % len(frames)] for i in range(count)), "synthetic 480x360 clip"
+def network_gflop(model, cfg):
+    """GFLOP (2 x multiply-adds, convolutions and matrix products) of one target's search step
+    (``model.track`` on one crop of ``TRACK.INSTANCE_SIZE``)."""
+    from torch.utils.flop_counter import FlopCounterMode
 
-    def frames():
-        """Yield the benchmark frames."""
-        produced = 0
-        while produced < count:
-            with open_video(video) as source:
-                before = produced
-                for frame in source:
-                    yield frame
-                    produced += 1
-                    if produced >= count:
-                        return
-            if produced == before:  # would loop forever
-                raise VideoSourceError(f"{video} has no frames")
-    return frames(), str(video)
-
-
-def target_boxes(n, shape):
-    """``n`` boxes spread over a frame of ``shape``."""
-    height, width = shape[:2]
-    return [(width * (0.15 + 0.6 * (i % 3) / 2), height * (0.2 + 0.5 * (i // 3 % 2)), width / 5, height / 4)
-            for i in range(n)]
-
-
-def eager_network_ms(cfg, device, batch, repeats=10):
-    """Mean ms of a plain eager forward (fresh float32 model, no fusion, ``no_grad``) on a
-    search-crop batch of ``batch`` targets."""
-    model = build_model(cfg).eval()
-    z = torch.rand(batch, 3, cfg.TRACK.EXEMPLAR_SIZE, cfg.TRACK.EXEMPLAR_SIZE, device=device) * 255
-    x = torch.rand(batch, 3, cfg.TRACK.INSTANCE_SIZE, cfg.TRACK.INSTANCE_SIZE, device=device) * 255
+    size, exemplar = int(cfg.TRACK.INSTANCE_SIZE), int(cfg.TRACK.EXEMPLAR_SIZE)
     with torch.no_grad():
-        state = model.template(z)
-        model.track(x, state)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        state = model.template(torch.zeros(1, 3, exemplar, exemplar, device=model.device))
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model.track(torch.zeros(1, 3, size, size, device=model.device), state)
+    return counter.get_total_flops() / 1e9
+
+
+class _TimedBoxCoder:
+    """A tracker's box coder whose decoding is timed as the ``decode`` stage."""
+
+    def __init__(self, coder, timer):
+        self._coder, self._timer = coder, timer
+
+    def __getattr__(self, name):
+        return getattr(self._coder, name)
+
+    def scores(self, cls):
+        """The wrapped coder's scores, timed."""
+        with self._timer.stage("decode"):
+            return self._coder.scores(cls)
+
+    def decode(self, loc):
+        """The wrapped coder's boxes, timed."""
+        with self._timer.stage("decode"):
+            return self._coder.decode(loc)
+
+
+class _Candidate:
+    """One timed tracker set-up: ``step(frame)`` tracks every target; stages accumulate in ``timer``."""
+
+    def __init__(self, name, timer, init, step):
+        self.name, self.timer, self._init, self._step = name, timer, init, step
+        self.blocks = []  # per repeat: (seconds per frame, {stage: seconds per frame})
+
+    def init(self, frame, boxes):
+        """Start tracking ``boxes`` in ``frame``."""
+        self._init(frame, boxes)
+
+    def run(self, frames, sync):
+        """Track ``frames``; record the block's seconds per frame, total and per stage."""
+        self.timer.reset()
         start = time.perf_counter()
-        for _ in range(repeats):
-            model.track(x, state)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-    return (time.perf_counter() - start) / repeats * 1000
+        for frame in frames:
+            self._step(frame)
+        sync()
+        total = (time.perf_counter() - start) / len(frames)
+        stages = {name: self.timer.seconds[name] / len(frames) for name in STAGES if name != "update"}
+        stages["update"] = self.timer.seconds["update"] / len(frames) if "update" in self.timer.seconds else \
+            max(0.0, total - sum(stages.values()))
+        self.blocks.append((total, stages))
 
 
-def measure_tracker_speed(cfg, targets=1, frames=60, warmup=5, video=None, threads=0):
-    """Time the tracker of ``cfg`` on ``targets`` targets over ``frames`` frames of ``video``
-    after ``warmup`` frames, with ``threads`` torch CPU threads (0: torch's default); returns
-    the result dict (fps, ms per frame and per stage, settings)."""
-    if threads:
-        torch.set_num_threads(threads)
-    tracker = build_tracker(cfg)
-    timer = StageTimer(cuda_sync=tracker.device.type == "cuda")
-    stream, source = frame_stream(video, 1 + warmup + frames)
-    first = next(stream)
-    tracker.init(first, target_boxes(targets, first.shape))
-    for _ in range(warmup):
-        tracker.track(next(stream))
+def _baseline(model, cfg, cuda):
+    timer = StageTimer(cuda_sync=cuda)
+    trackers = []
+
+    def init(frame, boxes):
+        trackers[:] = [PysotBaselineTracker(model, cfg, timer) for _ in boxes]
+        for tracker, box in zip(trackers, boxes):
+            tracker.init(frame, box)
+
+    def step(frame):
+        for tracker in trackers:
+            tracker.track(frame)
+    return _Candidate(BASELINE, timer, init, step)
+
+
+def _siamtrack(name, cfg, model, cuda):
+    timer = StageTimer(cuda_sync=cuda)
+    tracker = build_tracker(cfg, model)
     tracker.timer = timer
-    read = 0.0
-    start = time.perf_counter()
-    for _ in range(frames):
-        t0 = time.perf_counter()
-        frame = next(stream)
-        read += time.perf_counter() - t0
-        tracker.track(frame)
-    if tracker.device.type == "cuda":
-        torch.cuda.synchronize()
-    total = time.perf_counter() - start
-    network = timer.seconds["network"]
+    if hasattr(tracker, "box_coder"):
+        tracker.box_coder = _TimedBoxCoder(tracker.box_coder, timer)
+    return _Candidate(name, timer, lambda frame, boxes: tracker.init(frame, boxes), tracker.track_targets)
+
+
+def _backend_cfg(cfg, backend, onnx_dir):
+    cfg = cfg.clone()
+    cfg.defrost()
+    cfg.TRACK.BACKEND = backend
+    if backend == "onnxruntime":
+        cfg.MODEL.WEIGHTS = str(onnx_dir)
+    cfg.freeze()
+    return cfg
+
+
+def _export(model, cfg, folder):
+    from ..export import export_onnx
+
+    export_onnx(model, folder, cfg=cfg)
+    return folder
+
+
+def _summary(candidate, baseline, targets, gflop):
+    totals = [total for total, _ in candidate.blocks]
+    ms = statistics.median(totals) * 1000
+    stages = {name: statistics.median(s[name] for _, s in candidate.blocks) * 1000 for name in STAGES}
+    ratios = [b / c for (b, _), (c, _) in zip(baseline.blocks, candidate.blocks)]
+    work = gflop * targets
     return {
-        "device": str(tracker.device), "targets": targets, "frames": frames, "video": source,
-        "frame_size": [first.shape[1], first.shape[0]], "threads": torch.get_num_threads(),
-        "fps": frames / total, "ms_per_frame": total / frames * 1000,
-        "network_ms": network / frames * 1000, "other_ms": (total - network) / frames * 1000,
-        "read_ms": read / frames * 1000,
-        "eager_network_ms": eager_network_ms(cfg, tracker.device, targets),
-        "fuse_conv_bn": cfg.TRACK.FUSE_CONV_BN, "channels_last": cfg.TRACK.CHANNELS_LAST,
-        "half": cfg.TRACK.HALF and tracker.device.type == "cuda", "gpu_crop": tracker.gpu_crop,
+        "ms_per_frame": ms, "ms_per_frame_repeats": [t * 1000 for t in totals],
+        "fps": 1000 / ms, "target_frames_per_s": 1000 * targets / ms, "stages_ms": stages,
+        "speedup": statistics.median(ratios), "speedup_repeats": ratios,
+        "gflop_per_frame": work, "network_gflop_per_s": work / (stages["network"] / 1000) if stages["network"] else None,
+        "overall_gflop_per_s": work / (ms / 1000),
     }
 
 
-def write_result_json(path, result):
-    """Write ``result`` to ``path`` as indented JSON (atomically)."""
-    try:
-        atomic_write(path, [json.dumps(result, indent=2)])
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None, threads=0,
+                  backends=("torch", "onnxruntime"), onnx_dir=None, on_section=None):
+    """Time the baseline and siamtrack's tracker on each of ``backends`` for each target count
+    of ``targets``: ``repeats`` interleaved blocks of ``frames`` frames after ``warmup`` frames.
+
+    ``cfg.MODEL.WEIGHTS`` is a checkpoint or unset (random weights, shared by every candidate);
+    ``onnx_dir`` an export of the same weights for ``onnxruntime`` (default: exported to a
+    temporary folder). ``threads`` sets torch's CPU threads (ONNX Runtime takes the same number;
+    0: torch's default). ``on_section(result)`` is called after each target count with the result
+    so far (the CLI writes its JSON there). Returns the result dict (see docs/deploy.md).
+    """
+    if is_export_folder(cfg.MODEL.WEIGHTS):
+        raise InputError(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS} is an ONNX export; the benchmark's baseline needs "
+                         "the PyTorch checkpoint: give it as MODEL.WEIGHTS and the export as --onnx")
+    if threads:
+        torch.set_num_threads(threads)
+    device = resolve_device(cfg.MODEL.DEVICE)
+    cuda = device.type == "cuda"
+    eager = build_model(cfg).eval()
+    if cfg.MODEL.WEIGHTS:
+        load_weights(eager, cfg.MODEL.WEIGHTS)
+    prepared = prepare_model(copy.deepcopy(eager), cfg)
+    gflop = network_gflop(eager, cfg)
+    count = 1 + warmup + frames * repeats
+    clip, source = load_frames(video, count)
+    result = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "device": str(device), "threads": torch.get_num_threads(), "video": source,
+        "frame_size": [int(clip[0].shape[1]), int(clip[0].shape[0])], "frames_per_repeat": frames,
+        "repeats": repeats, "warmup": warmup, "backends": list(backends), "baseline": BASELINE,
+        "gflop_per_target_frame": gflop, "machine": machine_load("start"),
+        "versions": versions(), "settings": {"FUSE_CONV_BN": cfg.TRACK.FUSE_CONV_BN,
+                                             "CHANNELS_LAST": cfg.TRACK.CHANNELS_LAST,
+                                             "BATCH_TARGETS": cfg.TRACK.BATCH_TARGETS},
+        "results": [], "complete": False,
+    }
+    with tempfile.TemporaryDirectory(prefix="siamtrack-bench-") as scratch:
+        if "onnxruntime" in backends and onnx_dir is None:
+            onnx_dir = _export(eager, cfg, os.path.join(scratch, "export"))
+        sync = torch.cuda.synchronize if cuda else (lambda: None)
+        for n in targets:
+            candidates = [_baseline(eager, cfg, cuda)]
+            for backend in backends:
+                model = prepared if backend == "torch" else None
+                candidates.append(_siamtrack(backend, _backend_cfg(cfg, backend, onnx_dir), model, cuda))
+            boxes = target_boxes(n, clip[0].shape)
+            for candidate in candidates:
+                candidate.init(clip[0], boxes)
+                if warmup:
+                    candidate.run(clip[1:1 + warmup], sync)
+                candidate.blocks.clear()
+            for r in range(repeats):
+                block = clip[1 + warmup + r * frames:1 + warmup + (r + 1) * frames]
+                for candidate in candidates[r % len(candidates):] + candidates[:r % len(candidates)]:
+                    candidate.run(block, sync)
+            summaries = {c.name: _summary(c, candidates[0], n, gflop) for c in candidates}
+            fastest = max(backends, key=lambda b: summaries[b]["speedup"]) if backends else None
+            result["results"].append({"targets": n, "candidates": summaries, "fastest": fastest})
+            result["machine"].update(machine_load("end"))
+            if on_section is not None:
+                on_section(result)
+    result["complete"] = True
+    return result

@@ -20,9 +20,8 @@ class OnnxSiamModel:
     * ``model.track(x, state)`` -> ``{"cls", "loc"}`` (``{"score"}`` for SiamFC heads) as CPU
       float32 tensors, for search crops x (N, 3, S, S) of any size S the model accepts.
 
-    ``manifest`` holds ``model.json`` (anchors and tracker settings under ``manifest["config"]``).
-    ``eval()`` and ``parameters()`` exist for trackers written against ``nn.Module`` models: the
-    only "parameter" is an empty float32 CPU tensor telling them where to put their crops.
+    ``manifest`` holds ``model.json`` (anchors and tracker settings under ``manifest["config"]``);
+    ``device`` and ``dtype`` tell a tracker where its crops go (CPU, float32).
     """
 
     def __init__(self, folder, threads=None, providers=None):
@@ -47,7 +46,6 @@ class OnnxSiamModel:
         self.names = leaf_names(self.tree)
         self._template = ort_session(files["template"], threads, providers)
         self._track = ort_session(files["track"], threads, providers)
-        self._probe = torch.zeros(0)
 
     @property
     def config(self):
@@ -57,15 +55,12 @@ class OnnxSiamModel:
     @property
     def device(self):
         """Always the CPU: inputs are read and outputs returned as CPU tensors."""
-        return self._probe.device
+        return torch.device("cpu")
 
-    def eval(self):
-        """No-op (already an inference model); returns ``self``."""
-        return self
-
-    def parameters(self):
-        """One empty float32 CPU tensor (the device and dtype trackers should feed)."""
-        yield self._probe
+    @property
+    def dtype(self):
+        """Always float32, the graphs' input type."""
+        return torch.float32
 
     def template(self, z):
         """Template state of crops ``z`` (see class doc)."""

@@ -11,6 +11,7 @@ from .backbone import (  # noqa: F401
 )
 from .box_coder import AnchorBoxCoder
 from .fuse import fuse_conv_bn
+from .inference_layout import keep_weights_channels_last
 from .heads import (
     SIAM_HEAD_REGISTRY, AnchorHead, DepthwiseRPNHead, MultiRPNHead, SiamFCHead, SiamHead, UpChannelRPNHead,
     build_siam_head,
@@ -20,7 +21,7 @@ from .neck import AdjustNeck, build_siam_neck
 from .state import concat_states, slice_state
 
 __all__ = [
-    "SiamRPN", "fuse_conv_bn", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
+    "SiamRPN", "fuse_conv_bn", "keep_weights_channels_last", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
     "SiamHead", "AnchorHead", "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
     "AnchorBoxCoder", "SiamResNet", "SiamAlexNet", "SiamMobileNetV2", "concat_states", "slice_state",
 ]

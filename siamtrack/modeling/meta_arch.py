@@ -83,6 +83,11 @@ class SiamRPN(nn.Module):
         """Device of the model's parameters."""
         return self.pixel_mean.device
 
+    @property
+    def dtype(self):
+        """Floating-point type of the model's inputs (float32, or float16 after ``half()``)."""
+        return self.pixel_mean.dtype
+
     # ----------------------------------------------------------------- inference API
     def features(self, images):
         """Backbone (+ neck) features of a batch of crops, as a list in level order."""

@@ -6,6 +6,7 @@ in 0-based pixels. Several targets share one tracker: their search crops go thro
 network as one batch, and each target's boxes are those it would get tracked alone.
 """
 from collections import OrderedDict, namedtuple
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -26,13 +27,15 @@ each resized to ``instance_size``, and tracker-specific ``info`` for the update.
 
 
 def _device_and_dtype(model):
-    """Where the model's inputs go: its parameters' device and dtype (CPU float32 for a model
-    without parameters, e.g. an ONNX Runtime wrapper, unless it has a ``device``)."""
-    if isinstance(model, nn.Module):
+    """Where the model's inputs go: the model's own ``device`` and ``dtype`` (a
+    :class:`~siamtrack.modeling.SiamRPN`, an :class:`~siamtrack.export.OnnxSiamModel`), else
+    those of the first parameter of an ``nn.Module``, else CPU float32."""
+    device, dtype = getattr(model, "device", None), getattr(model, "dtype", None)
+    if (device is None or dtype is None) and isinstance(model, nn.Module):
         param = next(model.parameters(), None)
         if param is not None:
-            return param.device, param.dtype
-    return torch.device(getattr(model, "device", "cpu")), torch.float32
+            device, dtype = device or param.device, dtype or param.dtype
+    return torch.device(device or "cpu"), dtype or torch.float32
 
 
 class BaseTracker:
@@ -76,7 +79,7 @@ class BaseTracker:
         self.batch_targets = bool(track.BATCH_TARGETS)
         self.lost_rule = LostRule(track.LOST_SCORE, track.LOST_FRAMES)
         self._several = False  # track() returns a list: init got a list of boxes, or add_target
-        self.timer = None  # a StageTimer to account network time (benchmarks)
+        self.timer = None  # a StageTimer to account crop and network time (benchmarks)
         self._targets = OrderedDict()
         self._next_id = 0
         self._states = {}
@@ -216,12 +219,17 @@ class BaseTracker:
             return None
         return torch.from_numpy(frame).to(self.device, non_blocking=True)
 
+    def _stage(self, name):
+        """``self.timer.stage(name)`` when a benchmark set a timer, else a no-op context."""
+        return self.timer.stage(name) if self.timer is not None else nullcontext()
+
     def _crops(self, frame, windows, out_size, device_frame=None):
-        if self.gpu_crop:
-            if device_frame is None:
-                device_frame = self._upload(frame)
-            return torch_crops(device_frame, windows, out_size)
-        return opencv_crops(frame, windows, out_size, self.device)
+        with self._stage("crop"):
+            if self.gpu_crop:
+                if device_frame is None:
+                    device_frame = self._upload(frame)
+                return torch_crops(device_frame, windows, out_size)
+            return opencv_crops(frame, windows, out_size, self.device)
 
     def _prepare_input(self, images):
         images = images.to(self.input_dtype)
@@ -242,7 +250,5 @@ class BaseTracker:
 
     def _forward(self, crops, ids):
         state = self._state(ids)
-        if self.timer is None:
-            return self.model.track(self._prepare_input(crops), state)
-        with self.timer.stage("network"):
+        with self._stage("network"):
             return self.model.track(self._prepare_input(crops), state)

@@ -6,32 +6,58 @@ import torch
 from detectron2.modeling import build_model
 
 from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
-from ..modeling import fuse_conv_bn
+from ..export.backend import is_export_folder, load_exported_model
+from ..modeling import fuse_conv_bn, keep_weights_channels_last
 from ..utils.device import DeviceError, default_device, resolve_device  # noqa: F401  (re-exported)
+from ..utils.errors import InputError
 
 logger = logging.getLogger(__name__)
 
+BACKENDS = ("torch", "onnxruntime")
 WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting pysot's weights\") and "
                 "convert them with tools/convert_pysot_weights.py")
 
 
 def prepare_model(model, cfg):
     """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST`` and
-    (CUDA only) ``TRACK.HALF``, in place. Returns the model. Not for a model still being trained."""
+    (CUDA only) ``TRACK.HALF``, in place; on the CPU also store the k x k convolution weights
+    channels-last, the layout of the search crops (:func:`~siamtrack.modeling.keep_weights_channels_last`:
+    no output changes, a per-frame weight reordering saved). Returns the model. Not for a model
+    still being trained."""
     model.eval()
     if cfg.TRACK.FUSE_CONV_BN:
         fuse_conv_bn(model)
     if cfg.TRACK.CHANNELS_LAST:
         model.to(memory_format=torch.channels_last)
-    device = next(model.parameters()).device
+    device = model.device
     if cfg.TRACK.HALF and device.type == "cuda":
         model.half()
+    if device.type == "cpu":
+        keep_weights_channels_last(model)
     return model
 
 
 def build_inference_model(cfg):
-    """Build ``cfg``'s model on ``cfg.MODEL.DEVICE``, load ``cfg.MODEL.WEIGHTS`` (warning when
-    unset: an untrained model tracks nothing useful) and :func:`prepare_model` it."""
+    """The network of ``cfg`` for tracking, by ``cfg.TRACK.BACKEND``:
+
+    * ``torch``: build the model on ``cfg.MODEL.DEVICE``, load ``cfg.MODEL.WEIGHTS`` (warning when
+      unset: an untrained model tracks nothing useful) and :func:`prepare_model` it;
+    * ``onnxruntime``: ``cfg.MODEL.WEIGHTS`` names a folder exported by ``tools/export_onnx.py``,
+      run by ONNX Runtime with ``torch.get_num_threads()`` threads and checked against ``cfg``
+      (:func:`siamtrack.export.load_exported_model`); no PyTorch model is built.
+
+    Raises :class:`~siamtrack.utils.errors.InputError` (one line) for an unknown backend, a
+    checkpoint with ``onnxruntime`` (export it first), an exported folder with ``torch``, an
+    export that disagrees with ``cfg``, or a missing ``onnx`` extra.
+    """
+    backend = cfg.TRACK.BACKEND
+    if backend not in BACKENDS:
+        raise InputError(f"unknown TRACK.BACKEND {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "onnxruntime":
+        return load_exported_model(cfg, threads=torch.get_num_threads())
+    if is_export_folder(cfg.MODEL.WEIGHTS):
+        raise InputError(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS} is an ONNX export: track it with "
+                         "TRACK.BACKEND onnxruntime (or give a checkpoint for TRACK.BACKEND torch)")
     resolve_device(cfg.MODEL.DEVICE)
     model = build_model(cfg)
     model.eval()

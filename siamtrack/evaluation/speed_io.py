@@ -1,0 +1,101 @@
+"""What the speed benchmark reads and writes: its frames and target boxes, the machine's load,
+the JSON result and the Markdown table rows of README.md made from it."""
+import json
+import os
+import platform
+from importlib import metadata
+
+import numpy as np
+
+from ..utils.errors import InputError
+from ..utils.fileio import atomic_write
+from ..utils.video_io import VideoSourceError, open_video
+
+__all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
+           "markdown_rows", "MARKDOWN_HEADER"]
+
+
+def synthetic_clip(count, size=(360, 480)):
+    """A textured 480x360 clip with a moving bright blob (when no video is available)."""
+    rng = np.random.default_rng(0)
+    background = rng.integers(0, 255, (*size, 3), dtype=np.uint8)
+    frames = []
+    for i in range(count):
+        frame = background.copy()
+        frame[120 + i % 50:200 + i % 50, 150 + 2 * (i % 80):250 + 2 * (i % 80)] = (30, 200, 240)
+        frames.append(frame)
+    return frames
+
+
+def load_frames(video, count):
+    """``count`` frames in memory (``video`` looped if shorter; a synthetic clip when None) and a
+    description of where they come from. Every candidate of the benchmark tracks these frames."""
+    if video is None:
+        return synthetic_clip(count), "synthetic 480x360 clip"
+    frames = []
+    while len(frames) < count:
+        before = len(frames)
+        with open_video(video) as source:
+            for frame in source:
+                frames.append(frame)
+                if len(frames) >= count:
+                    break
+        if len(frames) == before:  # would loop forever
+            raise VideoSourceError(f"{video} has no frames")
+    return frames, str(video)
+
+
+def target_boxes(n, shape):
+    """``n`` boxes spread over a frame of ``shape``."""
+    height, width = shape[:2]
+    return [(width * (0.15 + 0.6 * (i % 3) / 2), height * (0.2 + 0.5 * (i // 3 % 2)), width / 5, height / 4)
+            for i in range(n)]
+
+
+def machine_load(when):
+    """CPU count, platform and the load averages (1, 5, 15 min) and ``uptime`` at ``when``."""
+    load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    info = {"cpu_count": os.cpu_count(), "platform": platform.platform(), f"load_average_{when}": load}
+    try:
+        with open("/proc/uptime", encoding="ascii") as f:
+            info[f"uptime_s_{when}"] = float(f.read().split()[0])
+    except OSError:
+        pass
+    return info
+
+
+def versions():
+    """Versions of the packages whose kernels are timed."""
+    found = {}
+    for name in ("torch", "onnxruntime", "numpy", "opencv-python", "opencv-python-headless", "siamtrack"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def write_result_json(path, result):
+    """Write ``result`` to ``path`` as indented JSON (atomically)."""
+    try:
+        atomic_write(path, [json.dumps(result, indent=2)])
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | crop / network / decode / update ms "
+                   "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
+
+
+def markdown_rows(result, config_name):
+    """README table rows of a benchmark ``result``: one per target count and candidate."""
+    rows = []
+    for section in result["results"]:
+        for name, c in section["candidates"].items():
+            stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in ("crop", "network", "decode", "update"))
+            gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
+            label = "pysot-equivalent baseline" if name == result["baseline"] else name
+            speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"
+            rows.append(f"| `{config_name}` | {section['targets']} | {label} | {c['target_frames_per_s']:.2f} "
+                        f"| {c['ms_per_frame']:.0f} | {stages} | {gflops} | {speedup} |")
+    return rows

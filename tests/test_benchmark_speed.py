@@ -1,0 +1,81 @@
+"""siamtrack-benchmark: the pysot-equivalent baseline follows pysot's trajectory, the CLI writes
+its JSON with the expected fields on a tiny config, bad options are one line. No timing is asserted."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from detectron2.modeling import build_model
+
+from conftest import REPO_ROOT
+from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
+from siamtrack.config import load_config
+from siamtrack.evaluation.pysot_baseline import PysotBaselineTracker
+from siamtrack.evaluation.speed import STAGES
+from siamtrack.checkpoint.loading import load_weights
+from siamtrack.tracking import StageTimer
+from siamtrack_cli import benchmark
+
+ALEX = REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml"
+TINY = REPO_ROOT / "configs" / "quickstart_synthetic.yaml"
+FRAMES = 12
+
+
+def test_baseline_is_pysot(reference_dir, bag_video, tmp_path):
+    """The baseline's boxes are pysot's on bag.avi (the reference AlexNet, 0.01 px), and it times
+    the four stages."""
+    folder = reference_dir / "pysot_siamrpn_alex_dwxcorr"
+    checkpoint, _ = convert_pysot_checkpoint(load_pysot_file(folder / "weights.pth"), ALEX)
+    torch.save(checkpoint, tmp_path / "alex.pth")
+    cfg = load_config(str(ALEX), ["MODEL.DEVICE", "cpu"])
+    track = json.loads((folder / "track.json").read_text())
+    capture = cv2.VideoCapture(str(bag_video))
+    frames = [capture.read()[1] for _ in range(FRAMES + 1)]
+    capture.release()
+    timer = StageTimer()
+    model = build_model(cfg).eval()  # as the benchmark builds it: eager, unprepared
+    load_weights(model, tmp_path / "alex.pth")
+    tracker = PysotBaselineTracker(model, cfg, timer)
+    tracker.init(frames[0], track["init_box"])
+    boxes = [tracker.track(frame)["bbox"] for frame in frames[1:]]
+    np.testing.assert_allclose(boxes, np.array(track["boxes"][1:FRAMES + 1]), rtol=0, atol=0.01)
+    assert sorted(timer.seconds) == sorted(STAGES) and all(v > 0 for v in timer.seconds.values())
+
+
+def test_benchmark_cli_writes_json(tmp_path, capsys):
+    out = tmp_path / "speed.json"
+    status = benchmark.main(["--config-file", str(TINY), "--device", "cpu", "--targets", "1", "2", "--frames", "1",
+                             "--repeats", "2", "--warmup", "1", "--json", str(out), "--markdown", "tiny"])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    result = json.loads(out.read_text())
+    assert result["complete"] is True and result["config"] == str(TINY)
+    assert result["baseline"] == "pysot_baseline" and result["backends"] == ["torch", "onnxruntime"]
+    assert result["gflop_per_target_frame"] > 0 and result["repeats"] == 2 and result["frames_per_repeat"] == 1
+    machine = result["machine"]
+    assert machine["cpu_count"] >= 1 and len(machine["load_average_start"]) == 3 and len(machine["load_average_end"]) == 3
+    assert [s["targets"] for s in result["results"]] == [1, 2]
+    for section in result["results"]:
+        assert set(section["candidates"]) == {"pysot_baseline", "torch", "onnxruntime"}
+        assert section["fastest"] in ("torch", "onnxruntime")
+        for c in section["candidates"].values():
+            assert set(c["stages_ms"]) == set(STAGES) and len(c["ms_per_frame_repeats"]) == 2
+            assert c["ms_per_frame"] > 0 and c["speedup"] > 0 and len(c["speedup_repeats"]) == 2
+            assert c["target_frames_per_s"] == pytest.approx(1000 * section["targets"] / c["ms_per_frame"])
+            assert c["gflop_per_frame"] == pytest.approx(result["gflop_per_target_frame"] * section["targets"])
+        assert section["candidates"]["pysot_baseline"]["speedup"] == 1.0
+    rows = [line for line in printed.out.splitlines() if line.startswith("| `tiny`")]
+    assert len(rows) == 6 and "speed-up" in printed.out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--backends", "torch,tensorrt"], "--backends takes distinct values of torch, onnxruntime"),
+    (["--targets", "1", "0"], "--targets must be at least 1"),
+    (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--onnx", "/nonexistent"], "is not an exported folder"),
+])
+def test_bad_options_are_one_line(args, message, capsys):
+    status = benchmark.main(["--config-file", str(TINY), *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1 and message in err[0], err
