@@ -36,7 +36,7 @@ def build_parser(prog=PROG):
     parser.add_argument("--output-json", metavar="F", help="write the JSON report here (kept up to date)")
     parser.add_argument("--output-table", metavar="F", help="write the tables here as Markdown")
     parser.add_argument("--budget-s", type=float, default=None,
-                        help="time budget in seconds, after which later steps are skipped (default 420; tiny 300)")
+                        help="time budget in seconds, after which later steps are skipped (default 360; tiny 300)")
     return parser
 
 

@@ -31,7 +31,7 @@ def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=Non
     ``shared``: the folder of the shared test data (reference/ and data/bag.avi; default: see
     :func:`~.plan.find_shared`); ``skip``: section names of :data:`SECTIONS` not to run;
     ``json_path`` / ``table_path``: files kept up to date as lines come; ``budget_s``: the time
-    budget (default 420 s, tiny 300 s) after which the remaining steps are skipped.
+    budget (default 360 s, tiny 300 s) after which the remaining steps are skipped.
     Raises :class:`~siamtrack.utils.errors.InputError` for an unusable device or missing data.
     """
     unknown = sorted(set(skip) - set(SECTIONS))

@@ -136,7 +136,7 @@ def run_exactness(report, plan, shared, device, models, frames, deadline):
         with report.guard(SECTION, check_model.label, "exactness"):
             _model_lines(report, check_model, device, frames[:plan.tracked_frames + 1], shared)
     where = "CUDA" if device.type == "cuda" else "CPU"
-    name = f"torch_crops on {where} vs OpenCV crops ({plan.crop_frames} frames)"
+    name = f"torch_crops on {where} vs OpenCV crops ({plan.crop_frames} frame{'s' if plan.crop_frames > 1 else ''})"
     report.progress(name)
     with report.guard(SECTION, name, "exactness"):
         differing, compared = crop_mismatches(frames[:plan.crop_frames], device)

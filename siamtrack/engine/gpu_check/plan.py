@@ -37,7 +37,7 @@ class CheckPlan:
     budget_s: float  # the whole check's time budget; later steps are skipped when it is spent
 
 
-def full_plan(budget_s=420.0):
+def full_plan(budget_s=360.0):
     """The full check of issue 13 (about 6 minutes on one H200)."""
     return CheckPlan(tiny=False, tracked_frames=100, crop_frames=20, train_iterations=50, train_warmup=5,
                      train_batch=28, train_batches=8, speed_warmup=10, speed_frames=50, split_frames=20,

@@ -152,14 +152,17 @@ def _baseline(report, check_model, device, frames, plan):
 
 def _setting_cells(report, check_model, device, frames, plan, setting, baseline, deadline, compiled):
     """Time ``setting`` at each target count; returns ``{targets: result}``."""
-    counts = plan.target_counts
+    counts, reserve = plan.target_counts, 0.0
     if setting.wrapper.startswith("compile"):
-        counts = (counts[0], counts[-1])  # one compilation per batch size: the ends only
+        counts, reserve = (counts[0], counts[-1]), COMPILE_RESERVE_S  # one compilation per batch size
     results = {}
+    if deadline.left() <= reserve:
+        report.add(CheckLine(SECTION, f"{check_model.label}: {setting.name}", None, "", "-", "SKIP", "info",
+                             note="time budget spent"))
+        return results
     with report.guard(SECTION, f"{check_model.label}: {setting.name}"):
         tracker, deviation = _tracker(check_model, device, setting, compiled)
         for targets in counts:
-            reserve = COMPILE_RESERVE_S if setting.wrapper.startswith("compile") else 0.0
             if deadline.left() <= reserve:
                 report.add(CheckLine(SECTION, f"{check_model.label}: {setting.name} from {targets} targets", None,
                                      "", "-", "SKIP", "info", note="time budget spent"))
@@ -223,8 +226,8 @@ def run_speed(report, plan, device, models, frames, deadline):
                 cells, compiled = [], {}
                 skipped = [s.name for s in SETTINGS if s.cuda_only and device.type != "cuda"]
                 if skipped:
-                    report.add(CheckLine(SECTION, f"{check_model.label}: {', '.join(skipped)}", None, "", "-",
-                                         "SKIP", "info", note="CUDA only"))
+                    report.add(CheckLine(SECTION, f"{check_model.label}: {len(skipped)} CUDA settings", None, "",
+                                         "-", "SKIP", "info", note="CUDA only: " + ", ".join(skipped)))
                 for setting in SETTINGS:
                     if setting.name not in skipped:
                         cells += _setting_cells(report, check_model, device, frames, plan, setting, baseline,
