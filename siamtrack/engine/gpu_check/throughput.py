@@ -209,34 +209,52 @@ def _best_lines(report, check_model, device, plan, baseline, cells):
                              f">= {MULTI_GOAL:g}x", "SKIP", "goal", note=f"{GOAL_TARGETS} targets not run (tiny)"))
 
 
+def _model_pass(report, check_model, device, frames, plan, deadline, settings, state):
+    """Run ``settings`` for ``check_model`` (the baseline first, once), adding to ``state``'s cells."""
+    if deadline.left() <= 0:
+        report.add(CheckLine(SECTION, f"{check_model.label}: {', '.join(s.name for s in settings)}", None, "", "-",
+                             "SKIP", "info", note="time budget spent"))
+        return
+    if "baseline" not in state:
+        report.progress(f"speed of {check_model.label}")
+        with report.guard(SECTION, f"{check_model.label}: baseline"):
+            state["baseline"] = _baseline(report, check_model, device, frames, plan)
+    if "baseline" not in state:
+        return
+    compiled = {}
+    for setting in settings:
+        state["cells"] += _setting_cells(report, check_model, device, frames, plan, setting, state["baseline"],
+                                         deadline, compiled).values()
+    if compiled:
+        compiled.clear()
+        torch._dynamo.reset()  # imported by torch.compile; frees the compiled graphs
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
 def run_speed(report, plan, device, models, frames, deadline):
-    """The speed lines of every model (ResNet-50 first: the goals are its)."""
+    """The speed lines of every model (ResNet-50 first: the goals are its); the costly
+    ``torch.compile`` settings run last, for each model while the budget lasts."""
     order = sorted(models, key=lambda m: m.name != GOAL_MODEL)
+    skipped = [s.name for s in SETTINGS if s.cuda_only and device.type != "cuda"]
+    runnable = [s for s in SETTINGS if s.name not in skipped]
+    passes = ([s for s in runnable if not s.wrapper.startswith("compile")],
+              [s for s in runnable if s.wrapper.startswith("compile")])
+    states = {m.name: {"cells": []} for m in order}
     benchmark = torch.backends.cudnn.benchmark
     torch.backends.cudnn.benchmark = True  # fixed shapes per target count: let cuDNN pick its kernels
     try:
-        for check_model in order:
-            if deadline.left() <= 0:
-                report.add(CheckLine(SECTION, check_model.label, None, "", "-", "SKIP", "info",
-                                     note="time budget spent"))
-                continue
-            report.progress(f"speed of {check_model.label}")
-            with report.guard(SECTION, f"{check_model.label}: baseline"):
-                baseline = _baseline(report, check_model, device, frames, plan)
-                cells, compiled = [], {}
-                skipped = [s.name for s in SETTINGS if s.cuda_only and device.type != "cuda"]
-                if skipped:
-                    report.add(CheckLine(SECTION, f"{check_model.label}: {len(skipped)} CUDA settings", None, "",
-                                         "-", "SKIP", "info", note="CUDA only: " + ", ".join(skipped)))
-                for setting in SETTINGS:
-                    if setting.name not in skipped:
-                        cells += _setting_cells(report, check_model, device, frames, plan, setting, baseline,
-                                                deadline, compiled).values()
-                if compiled:
-                    compiled.clear()
-                    torch._dynamo.reset()  # imported by torch.compile; frees the compiled graphs
-                if device.type == "cuda":
-                    torch.cuda.empty_cache()
-                _best_lines(report, check_model, device, plan, baseline, cells)
+        for settings in passes:
+            for check_model in order:
+                if settings:
+                    _model_pass(report, check_model, device, frames, plan, deadline, settings,
+                                states[check_model.name])
     finally:
         torch.backends.cudnn.benchmark = benchmark
+    for check_model in order:
+        if skipped:
+            report.add(CheckLine(SECTION, f"{check_model.label}: {len(skipped)} CUDA settings", None, "", "-",
+                                 "SKIP", "info", note="CUDA only: " + ", ".join(skipped)))
+        state = states[check_model.name]
+        if "baseline" in state:
+            _best_lines(report, check_model, device, plan, state["baseline"], state["cells"])
