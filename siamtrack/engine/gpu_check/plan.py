@@ -13,7 +13,7 @@ import torch
 from ...utils.errors import InputError
 
 __all__ = ["SECTIONS", "CheckPlan", "full_plan", "tiny_plan", "SharedData", "find_shared", "Deadline",
-           "strict_float32", "device_meta"]
+           "strict_float32", "synchronize", "device_meta"]
 
 SECTIONS = ("pytest", "exactness", "training", "speed")
 REFERENCE_MODEL = "pysot_siamrpn_alex_dwxcorr"
@@ -134,6 +134,12 @@ def strict_float32(enabled=True):
         yield
     finally:
         _set_precision(*previous)
+
+
+def synchronize(device):
+    """Wait for ``device``'s queued work (CUDA; nothing to wait for on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def device_meta(device):

@@ -24,7 +24,7 @@ from ...tracking import StageTimer, build_tracker, prepare_model
 from .accelerate import CompiledTrack, CudaGraphTrack
 from .exactness import relative_error
 from .models import device_copy
-from .plan import strict_float32
+from .plan import strict_float32, synchronize
 from .report import CheckLine, judge
 
 __all__ = ["Setting", "SETTINGS", "BASELINE_OPTS", "time_tracker", "wrapper_deviation", "run_speed"]
@@ -67,11 +67,6 @@ SETTINGS = (
 )
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def time_tracker(tracker, frames, targets, warmup, timed, split):
     """Track ``targets`` targets over ``frames`` (cycled); returns fps (``timed`` frames after
     ``warmup``) and the per-frame ms of the network and of the rest (``split`` more frames)."""
@@ -81,17 +76,17 @@ def time_tracker(tracker, frames, targets, warmup, timed, split):
     stream = (frames[1 + i % (len(frames) - 1)] for i in range(warmup + timed + split))
     for _ in range(warmup):
         tracker.track_targets(next(stream))
-    _sync(device)
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(timed):
         tracker.track_targets(next(stream))
-    _sync(device)
+    synchronize(device)
     seconds = time.perf_counter() - start
     tracker.timer = StageTimer(cuda_sync=device.type == "cuda")
     start = time.perf_counter()
     for _ in range(split):
         tracker.track_targets(next(stream))
-    _sync(device)
+    synchronize(device)
     split_seconds = time.perf_counter() - start
     network = tracker.timer.seconds["network"]
     tracker.timer = None

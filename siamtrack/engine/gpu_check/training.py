@@ -22,6 +22,7 @@ from ...data.build import build_pair_train_loader
 from ...model_zoo import get_config_file
 from ..train_loop import SiamTrainLoop
 from ..trainer import SiamTrainer
+from .plan import synchronize
 from .report import CheckLine, judge
 
 __all__ = ["AMP_GOAL", "training_config", "make_batches", "train_steps", "run_training"]
@@ -62,11 +63,6 @@ class _Replay:
         return itertools.cycle(self.batches)
 
 
-def _synchronize(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def train_steps(cfg, batches, iterations, warmup):
     """Train ``warmup + iterations`` steps of ``cfg``'s model on the replayed ``batches``.
 
@@ -86,14 +82,14 @@ def train_steps(cfg, batches, iterations, warmup):
     with EventStorage(0) as storage:
         for i in range(warmup + iterations):
             if i == warmup:
-                _synchronize(device)
+                synchronize(device)
                 start = time.perf_counter()
             loop.iter = storage.iter = i
             loop.run_step()
             history = storage.histories().get("total_loss")
             losses.append(history.latest() if history is not None and len(history.values()) > len(losses)
                           else float("nan"))
-        _synchronize(device)
+        synchronize(device)
     seconds = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated(device) / 2 ** 20 if device.type == "cuda" else None
     scale = loop.grad_scaler.get_scale() if loop.grad_scaler is not None else None
