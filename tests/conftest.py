@@ -20,6 +20,16 @@ REQUIRE_SHARED = os.environ.get("SIAMTRACK_REQUIRE_REFERENCE") == "1"  # set by 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` skip on a machine without a CUDA GPU."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (marker cuda)")
+    for item in items:
+        if item.get_closest_marker("cuda") is not None:
+            item.add_marker(skip)
+
+
 def _missing(what, path, variable):
     message = f"{what} not found at {path} (set {variable})"
     if REQUIRE_SHARED:
