@@ -169,7 +169,7 @@ def test_readme_own_videos_commands_end_to_end_with_two_processes(tmp_path):
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     log = (tmp_path / "output" / "my_videos" / "log.txt").read_text()
-    assert "World size: 2" in log
+    assert "process 0 of 2" in log and (tmp_path / "output" / "my_videos" / "log.txt.rank1").is_file()
     assert "Pair dataset videos:datasets/my_videos: 2 of 2 videos/images usable" in log
     assert "Evaluation results for videos:datasets/my_videos" in log  # DATASETS.TEST, in training
     assert (tmp_path / "output" / "my_videos" / "model_final.pth").is_file()

@@ -215,3 +215,17 @@ def test_off_target_frames_count_as_gone():
     assert (gone.true_positives, gone.false_positives, gone.false_negatives) == (2, 0, 1)
     absent = presence_score(lost, visible)
     assert (absent.true_positives, absent.false_positives, absent.false_negatives) == (1, 1, 0)
+
+
+def test_default_rule_never_flags_pysots_reference_run_of_bag_avi(reference_dir):
+    """The defaults were chosen not to flag a target in view (docs/tracking.md, "How well lost
+    tells"): pysot's own AlexNet scores over bag.avi's 100 frames, where the bag is always in
+    view, give no lost frame, while a rule a little stricter does flag some."""
+    import json
+
+    scores = json.loads((reference_dir / "pysot_siamrpn_alex_dwxcorr" / "track.json").read_text())["scores"]
+    scores = [s for s in scores if s is not None]
+    cfg = load_config(ALEX)
+    assert len(scores) == 100
+    assert not any(LostRule(cfg.TRACK.LOST_SCORE, cfg.TRACK.LOST_FRAMES).replay(scores))
+    assert any(LostRule(cfg.TRACK.LOST_SCORE + 0.05, cfg.TRACK.LOST_FRAMES - 3).replay(scores))

@@ -91,7 +91,7 @@ def test_unreadable_weights_are_one_line(tmp_path):
     for extra in ([], ["--eval-only", *TEST_SET]):
         line = _one_error_line(_train_net(*QUICKSTART, *extra, "MODEL.WEIGHTS", str(weights),
                                           "OUTPUT_DIR", str(tmp_path / "out")))
-        assert f"cannot read weights {weights}" in line
+        assert f"weights {weights} are not a PyTorch checkpoint" in line
 
 
 @pytest.fixture(scope="module")

@@ -147,18 +147,20 @@ def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
 
 def test_ctrl_c_queues_the_interrupted_trial_again(otb, tmp_path):
     storage = f"sqlite:///{tmp_path / 'tune.db'}"
-    proc = _start(_args(otb, storage, "interrupt", 5), tmp_path)
-    out, err = _stop_during_a_trial(proc, storage, "interrupt", signal.SIGINT, after_completed=0)
+    # many trials, so that the signal always lands in one (a trial of this benchmark is short)
+    proc = _start(_args(otb, storage, "interrupt", 200), tmp_path)
+    out, err = _stop_during_a_trial(proc, storage, "interrupt", signal.SIGINT)
     assert proc.returncode == 130, out + err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "run the same command to resume" in lines[0], err
     (failed,) = _trials(storage, "interrupt", FAIL)
     (queued,) = _trials(storage, "interrupt", optuna.trial.TrialState.WAITING)
     assert queued.user_attrs["retry_of"] == failed.number and failed.params
-    # resumed, the queued parameters run first
-    assert tune_cli.main(_args(otb, storage, "interrupt", 1, output=tmp_path)) == 0
-    (done,) = _trials(storage, "interrupt", COMPLETE)
-    assert done.number == queued.number and done.params == failed.params
+    # resumed for one more trial: the queued parameters run first
+    completed = len(_trials(storage, "interrupt", COMPLETE))
+    assert tune_cli.main(_args(otb, storage, "interrupt", completed + 1, output=tmp_path)) == 0
+    (done,) = [t for t in _trials(storage, "interrupt", COMPLETE) if t.number == queued.number]
+    assert done.params == failed.params and len(_trials(storage, "interrupt", COMPLETE)) == completed + 1
 
 
 def test_eao_on_a_vot_benchmark(vot, tmp_path, capsys):

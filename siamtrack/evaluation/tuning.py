@@ -13,6 +13,7 @@ import inspect
 import math
 import os
 import socket
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Optional
@@ -32,6 +33,8 @@ __all__ = ["TuningError", "SEARCH_SPACE", "INSTANCE_SIZES", "METRICS", "metric_v
 SEARCH_SPACE = {"PENALTY_K": (0.01, 0.5, True), "WINDOW_INFLUENCE": (0.2, 0.6, False), "LR": (0.2, 0.6, False)}
 INSTANCE_SIZES = (255, 287, 8)  # low, high, step: 255, 263, ..., 287 (pysot: 255 ResNet, 287 AlexNet)
 # --metric -> the attribute of the scoring result it reads
+CREATE_ATTEMPTS = 3  # a new shared database: see open_study
+CREATION_RACES = ("already exists", "UNIQUE constraint failed", "database is locked")
 METRICS = {"auc": "success_auc", "eao": "eao", "ao": "ao", "f1": "f1"}
 HEARTBEAT_SECONDS, GRACE_SECONDS = 10, 60  # a trial without a heartbeat for 60 s is stale
 
@@ -101,6 +104,17 @@ def _retry_stale_trials(optuna):
     return {"failed_trial_callback": storages.RetryFailedTrialCallback(max_retry=1)}
 
 
+def _create_or_load(optuna, name, storage_url, engine, seed):
+    """Optuna's storage for ``storage_url`` and study ``name`` in it, created when missing."""
+    with warnings.catch_warnings():  # the heartbeat options are "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = optuna.storages.RDBStorage(
+            storage_url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
+            **_retry_stale_trials(optuna))
+    return optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True,
+                               sampler=optuna.samplers.TPESampler(seed=seed))
+
+
 def open_study(name, storage_url, identity, seed=None):
     """Create or load study ``name`` in ``storage_url`` (maximising), checking that a loaded
     study was made with the same ``identity`` (a dict: metric, benchmark, tuned keys, tracker
@@ -108,16 +122,17 @@ def open_study(name, storage_url, identity, seed=None):
     optuna = require("optuna", "tune")
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # its failed-trial warnings carry tracebacks
     engine = {"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite") else None
-    try:
-        with warnings.catch_warnings():  # the heartbeat options are "experimental" since Optuna 2.8
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(
-                storage_url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
-                **_retry_stale_trials(optuna))
-        study = optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True,
-                                    sampler=optuna.samplers.TPESampler(seed=seed))
-    except Exception as exc:  # sqlalchemy / driver errors of every kind: the storage is unusable
-        raise TuningError(f"cannot open study storage {display_url(storage_url)}: {first_line(exc)}") from None
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            study = _create_or_load(optuna, name, storage_url, engine, seed)
+            break
+        except Exception as exc:  # sqlalchemy / driver errors of every kind: the storage is unusable
+            # Processes starting together on a new database race to create its tables (or the
+            # study); the loser sees one of these, and a second try loads what the winner made.
+            if any(race in str(exc) for race in CREATION_RACES) and attempt + 1 < CREATE_ATTEMPTS:
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            raise TuningError(f"cannot open study storage {display_url(storage_url)}: {first_line(exc)}") from None
     known = study.user_attrs
     if not known:
         for key, value in identity.items():
@@ -236,7 +251,7 @@ def tune(cfg, benchmark, study, trials, metric, search_instance_size=False, prog
             study.optimize(objective, n_trials=remaining, callbacks=[finished, stop])
         except KeyboardInterrupt:
             _requeue_interrupted(study)
-            raise KeyboardInterrupt(f"interrupted: {_completed(study)} of {trials} trials completed in the study; "
+            raise KeyboardInterrupt(f"{_completed(study)} of {trials} trials completed in the study; "
                                     "run the same command to resume") from None
     best = study.best_trial if _completed(study) else None
     return TuningRun(study, len(done_here), best)
