@@ -253,6 +253,8 @@ def _add_tracker_config(cfg):
     cfg.TRACK.FUSE_CONV_BN = True
     cfg.TRACK.CHANNELS_LAST = False
     cfg.TRACK.HALF = False  # half precision on CUDA only
+    # bfloat16 autocast of the network on the CPU (fast with AMX / AVX-512 BF16; not pysot-exact)
+    cfg.TRACK.BF16 = False
     cfg.TRACK.GPU_CROP = True  # on CUDA, cut search crops on the GPU (bit-exact with OpenCV)
     # Several targets: one batched forward per frame, bit-identical to single-target tracking on
     # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may

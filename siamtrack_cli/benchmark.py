@@ -25,6 +25,7 @@ __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
 BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
+CANDIDATES = BACKENDS + ("torch-bf16",)  # + siamtrack.evaluation.speed.BF16_CANDIDATE (TRACK.BF16, not exact)
 
 
 def default_video():
@@ -42,7 +43,8 @@ def build_parser(prog=PROG):
     parser.add_argument("--frames", type=int, default=10, help="frames per repeat and candidate")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (medians over them)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per candidate first")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated TRACK.BACKEND values")
+    parser.add_argument("--backends", default=",".join(BACKENDS),
+                        help="comma-separated TRACK.BACKEND values, or torch-bf16 (TRACK.BF16: bfloat16 on the CPU, not exact)")
     parser.add_argument("--onnx", metavar="DIR", help="an export of the same weights for onnxruntime")
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")
@@ -60,9 +62,9 @@ def _argument_problem(args):
     if min(args.targets) < 1:
         return "--targets must be at least 1"
     backends = [b for b in args.backends.split(",") if b]
-    unknown = [b for b in backends if b not in BACKENDS]
+    unknown = [b for b in backends if b not in CANDIDATES]
     if unknown or len(set(backends)) != len(backends):
-        return f"--backends takes distinct values of {', '.join(BACKENDS)}, got {args.backends!r}"
+        return f"--backends takes distinct values of {', '.join(CANDIDATES)}, got {args.backends!r}"
     if args.video is not None and not os.path.exists(args.video):
         return f"video not found: {args.video}"
     if args.onnx is not None and not os.path.isfile(os.path.join(args.onnx, "model.json")):

@@ -164,3 +164,33 @@ def test_channels_last_weights_change_no_bit(threads):
         torch.set_num_threads(before)
     for key in ("cls", "loc"):
         assert torch.equal(out[key], expected[key]), key
+
+
+def test_bf16_runs_the_network_in_bfloat16_on_the_cpu_and_is_off_by_default(alex):
+    """TRACK.BF16: the network's outputs come from bfloat16 arithmetic (so they differ from the
+    float32 ones, a little), reach the tracker as float32, and the tracker still follows the
+    bag; off by default, which keeps pysot's numbers."""
+    cfg = load_config(str(ALEX), ["MODEL.WEIGHTS", str(alex["pth"]), "MODEL.DEVICE", "cpu"])
+    assert cfg.TRACK.BF16 is False
+    exact = build_tracker(cfg)
+    assert not exact.cpu_bf16
+    cfg.defrost()
+    cfg.TRACK.BF16 = True
+    fast = build_tracker(cfg, exact.model)
+    assert fast.cpu_bf16
+    frames, init_box = alex["frames"], alex["track"]["init_box"]
+    for tracker in (exact, fast):
+        tracker.init(frames[0], init_box)
+    leaves = torch.utils._pytree.tree_leaves(fast._targets[0].state)
+    assert leaves and any(v.dtype == torch.bfloat16 for v in leaves)
+    crops = torch.rand(1, 3, 287, 287) * 255
+    with torch.inference_mode():  # as track() runs the network
+        outputs, reference = fast._forward(crops, [0]), exact._forward(crops, [0])
+    for key, value in outputs.items():
+        assert value.dtype == torch.float32
+        relative = float((value - reference[key]).abs().max() / reference[key].abs().max())
+        assert 0 < relative < 0.05, (key, relative)
+    truth = np.array(alex["track"]["boxes"][1:21])
+    boxes = np.array([fast.track(frame)["bbox"] for frame in frames[1:21]])
+    centres = np.abs((boxes[:, :2] + boxes[:, 2:] / 2) - (truth[:, :2] + truth[:, 2:] / 2)).max()
+    assert centres < 20, centres  # the bag (about 115 px wide) is still followed

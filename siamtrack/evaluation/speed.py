@@ -29,9 +29,11 @@ from ..utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
 from .speed_io import load_frames, machine_load, target_boxes, versions
 
-__all__ = ["BASELINE", "STAGES", "network_gflop", "measure_speed"]
+__all__ = ["BASELINE", "BF16_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
 
 BASELINE = "pysot_baseline"
+# the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
+BF16_CANDIDATE = "torch-bf16"
 STAGES = ("crop", "network", "decode", "update")
 
 
@@ -121,6 +123,8 @@ def _siamtrack(name, cfg, model, cuda):
 def _backend_cfg(cfg, backend, onnx_dir):
     cfg = cfg.clone()
     cfg.defrost()
+    cfg.TRACK.BF16 = backend == BF16_CANDIDATE
+    backend = "torch" if backend == BF16_CANDIDATE else backend
     cfg.TRACK.BACKEND = backend
     if backend == "onnxruntime":
         cfg.MODEL.WEIGHTS = str(onnx_dir)
@@ -193,7 +197,7 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
         for n in targets:
             candidates = [_baseline(eager, cfg, cuda)]
             for backend in backends:
-                model = prepared if backend == "torch" else None
+                model = prepared if backend in ("torch", BF16_CANDIDATE) else None
                 candidates.append(_siamtrack(backend, _backend_cfg(cfg, backend, onnx_dir), model, cuda))
             boxes = target_boxes(n, clip[0].shape)
             for candidate in candidates:

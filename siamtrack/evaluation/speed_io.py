@@ -87,6 +87,9 @@ MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | 
                    "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
 
 
+NOT_EXACT = {"torch-bf16": "torch, bfloat16 (not exact)"}  # candidates whose outputs are not pysot's
+
+
 def markdown_rows(result, config_name):
     """README table rows of a benchmark ``result``: one per target count and candidate."""
     rows = []
@@ -94,7 +97,7 @@ def markdown_rows(result, config_name):
         for name, c in section["candidates"].items():
             stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in ("crop", "network", "decode", "update"))
             gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
-            label = "pysot-equivalent baseline" if name == result["baseline"] else name
+            label = "pysot-equivalent baseline" if name == result["baseline"] else NOT_EXACT.get(name, name)
             speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"
             rows.append(f"| `{config_name}` | {section['targets']} | {label} | {c['target_frames_per_s']:.2f} "
                         f"| {c['ms_per_frame']:.0f} | {stages} | {gflops} | {speedup} |")

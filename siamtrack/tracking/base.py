@@ -77,6 +77,7 @@ class BaseTracker:
         self.channels_last = bool(track.CHANNELS_LAST)
         self.gpu_crop = self.device.type == "cuda" and bool(track.GPU_CROP)
         self.batch_targets = bool(track.BATCH_TARGETS)
+        self.cpu_bf16 = bool(track.BF16) and self.device.type == "cpu" and isinstance(model, nn.Module)
         self.lost_rule = LostRule(track.LOST_SCORE, track.LOST_FRAMES)
         self._several = False  # track() returns a list: init got a list of boxes, or add_target
         self.timer = None  # a StageTimer to account crop and network time (benchmarks)
@@ -153,7 +154,8 @@ class BaseTracker:
         # Alone, not batched with other targets: the template branch then computes exactly what
         # a single-target tracker computes (its convs are not batch-invariant on the CPU).
         with torch.inference_mode():
-            state = self.model.template(self._prepare_input(template))
+            with self._precision():
+                state = self.model.template(self._prepare_input(template))
         target_id = self._next_id
         self._next_id += 1
         self._targets[target_id] = self._new_target(center, size, average, state)
@@ -219,6 +221,10 @@ class BaseTracker:
             return None
         return torch.from_numpy(frame).to(self.device, non_blocking=True)
 
+    def _precision(self):
+        """bfloat16 autocast on the CPU with ``TRACK.BF16``, else a no-op context."""
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.cpu_bf16 else nullcontext()
+
     def _stage(self, name):
         """``self.timer.stage(name)`` when a benchmark set a timer, else a no-op context."""
         return self.timer.stage(name) if self.timer is not None else nullcontext()
@@ -251,4 +257,8 @@ class BaseTracker:
     def _forward(self, crops, ids):
         state = self._state(ids)
         with self._stage("network"):
-            return self.model.track(self._prepare_input(crops), state)
+            if not self.cpu_bf16:
+                return self.model.track(self._prepare_input(crops), state)
+            with self._precision():
+                outputs = self.model.track(self._prepare_input(crops), state)
+            return {k: v.float() if torch.is_tensor(v) else v for k, v in outputs.items()}
