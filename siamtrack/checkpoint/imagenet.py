@@ -5,7 +5,7 @@ Supported sources (``cfg.MODEL.SIAM_PRETRAINED``, loaded by :func:`load_imagenet
 * torchvision ResNet-18/34/50: same parameter names as the Siamese ResNet. The layer2-4
   shortcut convs are 1x1 in torchvision but 3x3 here: the 1x1 kernel is placed at the centre
   of a zero 3x3 kernel (an approximation: pysot's own ``resnet50.model`` has trained 3x3
-  kernels, SIAMRPN.md §1.5). ``fc.*`` is ignored.
+  kernels; docs/model.md, "ImageNet initialisation for training"). ``fc.*`` is ignored.
 * torchvision MobileNetV2 (width 1.0 only): mapped block by block. pysot's t=1 block has an
   extra 1x1 expansion conv that torchvision lacks; it is set to the identity (BN statistics
   chosen so that BN is exactly the identity). Shapes only fit a backbone built with
