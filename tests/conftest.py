@@ -5,6 +5,7 @@ The reference data lives in ``../shared/reference`` beside the repository (overr
 folder. CI always has it (``.ci/run`` fails without it).
 """
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ BAG_VIDEO = SHARED_DIR / "data" / "bag.avi"
 REQUIRE_SHARED = os.environ.get("SIAMTRACK_REQUIRE_REFERENCE") == "1"  # set by .ci/run
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+# A test run started in the background of a non-interactive shell (``cmd &``, as some CI
+# runners do) inherits SIGINT ignored, and so would every command the tests start: Ctrl-C
+# could then not be tested. Give this process Python's usual handler; a handled signal is
+# reset to the default in the commands started from here, as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -148,7 +148,7 @@ def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
 def test_ctrl_c_queues_the_interrupted_trial_again(otb, tmp_path):
     storage = f"sqlite:///{tmp_path / 'tune.db'}"
     # many trials, so that the signal always lands in one (a trial of this benchmark is short)
-    proc = _start(_args(otb, storage, "interrupt", 200), tmp_path)
+    proc = _start(_args(otb, storage, "interrupt", 50), tmp_path)
     out, err = _stop_during_a_trial(proc, storage, "interrupt", signal.SIGINT)
     assert proc.returncode == 130, out + err
     lines = [line for line in err.splitlines() if line.strip()]
