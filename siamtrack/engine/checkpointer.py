@@ -2,8 +2,9 @@
 
 * :class:`SiamCheckpointer` -- detectron2's :class:`DetectionCheckpointer` writing every file
   (``model_XXXXXXX.pth``, ``model_final.pth``, ``last_checkpoint``) to a temporary file in the
-  same folder first and renaming it when complete: Ctrl-C, SIGTERM or a full disk during a save
-  leave the earlier checkpoints and ``last_checkpoint`` as they were.
+  same folder first and renaming it when complete: a full disk during a save leaves the earlier
+  checkpoints and ``last_checkpoint`` as they were; Ctrl-C or SIGTERM during a save takes effect
+  once the save is complete.
 * :func:`resume_problem` -- why the checkpoint ``last_checkpoint`` names cannot be resumed
   (missing, empty, truncated), with the newest readable earlier checkpoint to use instead.
 """
@@ -15,6 +16,7 @@ import torch
 from detectron2.checkpoint import DetectionCheckpointer
 
 from ..utils.errors import first_line
+from ..utils.interrupts import interrupts_deferred
 
 __all__ = ["SiamCheckpointer", "last_checkpoint_path", "checkpoint_problem", "resume_problem"]
 
@@ -54,8 +56,11 @@ class SiamCheckpointer(DetectionCheckpointer):
         basename = f"{name}.pth"
         save_file = os.path.join(self.save_dir, basename)
         self.logger.info("Saving checkpoint to %s", save_file)
-        _write_atomically(save_file, lambda f: torch.save(data, f))
-        self.tag_last_checkpoint(basename)
+        # A signal in the middle of torch.save surfaces as its zip writer's RuntimeError, not as
+        # the interrupt: let the save finish (a second or so), then stop with the checkpoint kept.
+        with interrupts_deferred():
+            _write_atomically(save_file, lambda f: torch.save(data, f))
+            self.tag_last_checkpoint(basename)
 
     def tag_last_checkpoint(self, last_filename_basename):
         """Write ``last_checkpoint`` (the name of the newest checkpoint) atomically."""
