@@ -27,13 +27,11 @@ from ..export.backend import is_export_folder
 from ..tracking import StageTimer, build_tracker, prepare_model, resolve_device
 from ..utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
-from .speed_io import load_frames, machine_load, target_boxes, versions
+from .speed_io import BF16_CANDIDATE, load_frames, machine_load, target_boxes, versions
 
 __all__ = ["BASELINE", "BF16_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
 
 BASELINE = "pysot_baseline"
-# the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
-BF16_CANDIDATE = "torch-bf16"
 STAGES = ("crop", "network", "decode", "update")
 
 

@@ -12,7 +12,7 @@ from ..utils.fileio import atomic_write
 from ..utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "markdown_rows", "MARKDOWN_HEADER"]
+           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "NOT_EXACT"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -87,7 +87,9 @@ MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | 
                    "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
 
 
-NOT_EXACT = {"torch-bf16": "torch, bfloat16 (not exact)"}  # candidates whose outputs are not pysot's
+# the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
+BF16_CANDIDATE = "torch-bf16"
+NOT_EXACT = {BF16_CANDIDATE: "torch, bfloat16 (not exact)"}  # candidates whose outputs are not pysot's
 
 
 def markdown_rows(result, config_name):

@@ -32,9 +32,9 @@ __all__ = ["TuningError", "SEARCH_SPACE", "INSTANCE_SIZES", "METRICS", "metric_v
 # LR 0.22-0.5; configs/pysot/) with room around them; PENALTY_K is sampled on a log scale.
 SEARCH_SPACE = {"PENALTY_K": (0.01, 0.5, True), "WINDOW_INFLUENCE": (0.2, 0.6, False), "LR": (0.2, 0.6, False)}
 INSTANCE_SIZES = (255, 287, 8)  # low, high, step: 255, 263, ..., 287 (pysot: 255 ResNet, 287 AlexNet)
-# --metric -> the attribute of the scoring result it reads
 CREATE_ATTEMPTS = 3  # a new shared database: see open_study
 CREATION_RACES = ("already exists", "UNIQUE constraint failed", "database is locked")
+# --metric -> the attribute of the scoring result it reads
 METRICS = {"auc": "success_auc", "eao": "eao", "ao": "ao", "f1": "f1"}
 HEARTBEAT_SECONDS, GRACE_SECONDS = 10, 60  # a trial without a heartbeat for 60 s is stale
 

@@ -153,9 +153,8 @@ class BaseTracker:
         template = self._crops(frame, [(center, side, average)], self.exemplar_size).contiguous()
         # Alone, not batched with other targets: the template branch then computes exactly what
         # a single-target tracker computes (its convs are not batch-invariant on the CPU).
-        with torch.inference_mode():
-            with self._precision():
-                state = self.model.template(self._prepare_input(template))
+        with torch.inference_mode(), self._precision():
+            state = self.model.template(self._prepare_input(template))
         target_id = self._next_id
         self._next_id += 1
         self._targets[target_id] = self._new_target(center, size, average, state)
@@ -256,9 +255,8 @@ class BaseTracker:
 
     def _forward(self, crops, ids):
         state = self._state(ids)
-        with self._stage("network"):
-            if not self.cpu_bf16:
-                return self.model.track(self._prepare_input(crops), state)
-            with self._precision():
-                outputs = self.model.track(self._prepare_input(crops), state)
-            return {k: v.float() if torch.is_tensor(v) else v for k, v in outputs.items()}
+        with self._stage("network"), self._precision():
+            outputs = self.model.track(self._prepare_input(crops), state)
+        if self.cpu_bf16:  # the arithmetic around the network stays float32
+            outputs = {k: v.float() if torch.is_tensor(v) else v for k, v in outputs.items()}
+        return outputs
