@@ -101,6 +101,9 @@ def test_two_processes_share_one_study_and_the_best_config_loads(otb, tmp_path):
     assert f"best: trial {best.number}," in outputs[0][0] + outputs[1][0]
     png = cv2.imread(str(tmp_path / "out" / "shared_trials.png"))
     assert png is not None and png.shape[1] > 800
+    umask = os.umask(0o022)
+    os.umask(umask)  # the tuners inherited this process's umask; their PNG honours it
+    assert (tmp_path / "out" / "shared_trials.png").stat().st_mode & 0o777 == 0o666 & ~umask
     # the study is complete: running again runs nothing and reports the same best trial
     proc = _start(_args(otb, storage, "shared", trials, output=tmp_path / "out"), tmp_path)
     out, err = proc.communicate(timeout=600)

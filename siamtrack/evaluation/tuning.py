@@ -22,6 +22,7 @@ from ..tracking import build_tracker
 from ..utils.errors import InputError, first_line
 from ..utils.extras import require
 from .benchmarks import Benchmark
+from .fingerprint import file_sha256
 from .runner import run_benchmark
 from .scoring import score_results
 
@@ -75,11 +76,7 @@ def tracker_fingerprint(cfg, tuned_keys):
     track.defrost()
     model.DEVICE = ""
     if model.WEIGHTS and os.path.isfile(model.WEIGHTS):
-        digest = hashlib.sha256()
-        with open(model.WEIGHTS, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        model.WEIGHTS = digest.hexdigest()
+        model.WEIGHTS = file_sha256(model.WEIGHTS)
     for key in tuned_keys:
         track[key] = None
     return hashlib.sha256((model.dump() + track.dump()).encode()).hexdigest()[:16]

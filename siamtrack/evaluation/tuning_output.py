@@ -2,10 +2,9 @@
 trials (docs/evaluation.md, "Tuning the tracker")."""
 import json
 import os
-import tempfile
 
 from ..utils.errors import InputError
-from ..utils.fileio import atomic_write
+from ..utils.fileio import atomic_write, atomic_write_with
 
 __all__ = ["best_line", "write_best_config", "plot_trials"]
 
@@ -52,7 +51,7 @@ def plot_trials(path, study, metric):
     import matplotlib.pyplot as plt
     import optuna
 
-    trials = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))]
+    trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     keys = list(study.best_trial.params)
     fig, axes = plt.subplots(1, 1 + len(keys), figsize=(4 * (1 + len(keys)), 3.6), squeeze=False)
     axes = axes[0]
@@ -73,18 +72,10 @@ def plot_trials(path, study, metric):
     fig.suptitle(f"{study.study_name}: {len(trials)} completed trials, best {metric} {top.value:.4f} "
                  f"(trial {top.number})")
     fig.tight_layout()
-    folder, tmp = os.path.dirname(os.path.abspath(path)), None
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp_", suffix=".png")
-        os.close(fd)
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
-        tmp = None
+    try:  # atomic and honouring the umask, as every results file
+        atomic_write_with(path, lambda f: fig.savefig(f, format="png", dpi=100), binary=True)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     finally:
         plt.close(fig)
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
     return path

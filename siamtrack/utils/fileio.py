@@ -6,7 +6,7 @@ from typing import Iterable, Optional, Sequence, Tuple
 
 from .errors import InputError
 
-__all__ = ["current_umask", "atomic_write", "OutputClashError", "same_file", "check_outputs_spare_inputs",
+__all__ = ["current_umask", "atomic_write", "atomic_write_with", "OutputClashError", "same_file", "check_outputs_spare_inputs",
            "check_folder_spares_inputs", "file_kind"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -41,6 +41,12 @@ def atomic_write(path, lines: Iterable[str]):
     ``tempfile.mkstemp`` alone would leave it readable by its owner only. An ``OSError`` names
     ``path`` (``exc.filename``), never the temporary file.
     """
+    atomic_write_with(path, lambda f: f.write("".join(line + "\n" for line in lines)))
+
+
+def atomic_write_with(path, write, binary=False):
+    """:func:`atomic_write` for any content: ``write(file)`` fills the temporary file (opened
+    for text, or bytes with ``binary``), which then replaces ``path``; same modes and errors."""
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
     try:
@@ -49,8 +55,8 @@ def atomic_write(path, lines: Iterable[str]):
     except OSError as exc:
         raise type(exc)(exc.errno, exc.strerror, path) from None
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write("".join(line + "\n" for line in lines))
+        with os.fdopen(fd, "wb" if binary else "w") as f:
+            write(f)
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException as exc:
