@@ -86,10 +86,9 @@ def _quickstart(args):
     try:
         result = run_quickstart(cfg)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what is kept
-        from siamtrack.engine.train_job import interruption_note
+        from siamtrack.engine.train_job import with_interruption_note
 
-        note = interruption_note(cfg.OUTPUT_DIR)
-        raise type(exc)(f"{exc}: {note}" if str(exc) else note) from None
+        raise with_interruption_note(exc, cfg.OUTPUT_DIR) from None
     _print_report(result)
     return 0 if result.learned else 1
 

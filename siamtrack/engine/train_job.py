@@ -30,7 +30,7 @@ from .schedule import build_lr_multiplier, finalize_solver_config
 from .trainer import SiamTrainer
 
 __all__ = ["is_benchmark", "load_training_config", "check_training_config", "setup",
-           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "run_training"]
+           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "with_interruption_note", "run_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +146,9 @@ def evaluate_checkpoint(cfg, resume=False):
     model = build_model(cfg)
     checkpointer = DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
     resumed = resume and checkpointer.has_checkpoint()
-    if resumed and resume_problem(cfg.OUTPUT_DIR):
-        raise WeightsError(resume_problem(cfg.OUTPUT_DIR))
+    problem = resume_problem(cfg.OUTPUT_DIR) if resumed else None  # reads the whole checkpoint
+    if problem:
+        raise WeightsError(problem)
     path = checkpointer.get_checkpoint_file() if resumed else cfg.MODEL.WEIGHTS
     if path:
         load_weights(model, path)
@@ -168,6 +169,13 @@ def train_or_evaluate(args):
     trainer = SiamTrainer(cfg)
     trainer.resume_or_load(resume=args.resume)
     return trainer.train()
+
+
+def with_interruption_note(exc, output_dir):
+    """The interrupt ``exc`` again (same type: Ctrl-C or SIGTERM), its message followed by
+    :func:`interruption_note` of ``output_dir``."""
+    note = interruption_note(output_dir)
+    return type(exc)(f"{exc}: {note}" if str(exc) else note)
 
 
 def interruption_note(output_dir):
@@ -191,5 +199,4 @@ def run_training(args):
     except KeyboardInterrupt as exc:
         if args.eval_only:
             raise
-        note = interruption_note(cfg.OUTPUT_DIR)
-        raise type(exc)(f"{exc}: {note}" if str(exc) else note) from None
+        raise with_interruption_note(exc, cfg.OUTPUT_DIR) from None

@@ -18,7 +18,6 @@ import statistics
 import tempfile
 import time
 
-import numpy as np
 import torch
 from detectron2.modeling import build_model
 
@@ -27,12 +26,11 @@ from ..export.backend import is_export_folder
 from ..tracking import StageTimer, build_tracker, prepare_model, resolve_device
 from ..utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
-from .speed_io import BF16_CANDIDATE, load_frames, machine_load, target_boxes, versions
+from .speed_io import BF16_CANDIDATE, STAGES, load_frames, machine_load, target_boxes, versions
 
 __all__ = ["BASELINE", "BF16_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
 
 BASELINE = "pysot_baseline"
-STAGES = ("crop", "network", "decode", "update")
 
 
 def network_gflop(model, cfg):

@@ -12,7 +12,7 @@ from ..utils.fileio import atomic_write
 from ..utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "NOT_EXACT"]
+           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "NOT_EXACT", "STAGES"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -87,6 +87,7 @@ MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | 
                    "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
 
 
+STAGES = ("crop", "network", "decode", "update")  # timed stages of a tracker step
 # the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
 BF16_CANDIDATE = "torch-bf16"
 NOT_EXACT = {BF16_CANDIDATE: "torch, bfloat16 (not exact)"}  # candidates whose outputs are not pysot's
@@ -97,7 +98,7 @@ def markdown_rows(result, config_name):
     rows = []
     for section in result["results"]:
         for name, c in section["candidates"].items():
-            stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in ("crop", "network", "decode", "update"))
+            stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in STAGES)
             gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
             label = "pysot-equivalent baseline" if name == result["baseline"] else NOT_EXACT.get(name, name)
             speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"

@@ -15,12 +15,10 @@ import cv2
 
 from .errors import InputError
 from .frames import FrameError, list_images, normalize_frame, read_image
-from .video_encode import silence_ffmpeg_log
+from . import video_encode  # noqa: F401  (importing it silences FFmpeg's log)
 
 __all__ = ["VideoSourceError", "VideoFileSource", "CameraSource", "ImageFolderSource",
            "open_video", "read_first_frame", "count_tolerance"]
-
-silence_ffmpeg_log()
 
 
 def count_tolerance(announced):
