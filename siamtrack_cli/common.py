@@ -125,7 +125,8 @@ def execute(prog, work, *args):
     A :class:`siamtrack.utils.errors.InputError` (the root of every user-facing error) prints
     ``<prog>: error: <first line>`` and returns 2; Ctrl-C prints one line (the interrupt's own
     message if it has one, e.g. what was kept) and returns 130, SIGTERM the same with 143
-    (inside :func:`stop_signals`). Anything else is a bug and keeps its traceback.
+    (inside :func:`stop_signals`), also when the signal surfaced as another error. Anything
+    else is a bug and keeps its traceback.
     """
     try:
         from siamtrack.utils.errors import InputError, first_line
@@ -137,6 +138,25 @@ def execute(prog, work, *args):
         return 0 if status is None else status
     except KeyboardInterrupt as exc:
         return _interrupted(prog, exc)
+    except Exception as exc:
+        # A stop signal in the middle of an import or a C extension can surface as another
+        # error (numpy turns it into an ImportError, which siamtrack's guard reports as a
+        # missing detectron2): when one was received, it is the cause.
+        interrupt = _interrupt_behind(exc)
+        if interrupt is None and not _received:
+            raise
+        return _interrupted(prog, interrupt or KeyboardInterrupt())
+
+
+def _interrupt_behind(exc):
+    """The ``KeyboardInterrupt`` among the causes / contexts of ``exc``, or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def run_command(default_prog, build_parser, argument_problem, work, argv=None, log_to_console=False,

@@ -143,3 +143,24 @@ def test_interrupts_deferred_hands_the_signal_over_after_the_block():
             time.sleep(0.05)  # Python would run the handler here
             steps.append("finished")
     assert steps == ["finished"] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_interrupt_turned_into_another_error_is_still_an_interrupt(capsys):
+    """Ctrl-C inside an import can reach the command as an ImportError (numpy wraps it, and
+    siamtrack's detectron2 guard words it as a missing package): still one line and 130."""
+    from siamtrack_cli.common import execute
+
+    def import_interrupted():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("detectron2 is not installed") from None
+
+    assert execute("tool", import_interrupted) == 130
+    assert capsys.readouterr().err.strip() == "tool: interrupted"
+
+    def a_bug():
+        raise ValueError("a real bug")
+
+    with pytest.raises(ValueError):  # without an interrupt behind it, an error keeps its traceback
+        execute("tool", a_bug)
