@@ -255,6 +255,9 @@ def _add_tracker_config(cfg):
     cfg.TRACK.HALF = False  # half precision on CUDA only
     # bfloat16 autocast of the network on the CPU (fast with AMX / AVX-512 BF16; not pysot-exact)
     cfg.TRACK.BF16 = False
+    # Winograd F(4x4, 3x3) for the large 3x3 convolutions on the CPU, PyTorch backend: float32,
+    # outputs within a few 1e-6 of the direct convolution's (not bit-exact; docs/deploy.md).
+    cfg.TRACK.WINOGRAD = False
     cfg.TRACK.GPU_CROP = True  # on CUDA, cut search crops on the GPU (bit-exact with OpenCV)
     # Several targets: one batched forward per frame, bit-identical to single-target tracking on
     # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may

@@ -25,7 +25,8 @@ __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
 BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
-CANDIDATES = BACKENDS + ("torch-bf16",)  # + siamtrack.evaluation.speed.BF16_CANDIDATE (TRACK.BF16, not exact)
+# + siamtrack.evaluation.speed_io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
+CANDIDATES = BACKENDS + ("torch-bf16", "torch-winograd")
 
 
 def default_video():
@@ -44,7 +45,8 @@ def build_parser(prog=PROG):
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (medians over them)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per candidate first")
     parser.add_argument("--backends", default=",".join(BACKENDS),
-                        help="comma-separated TRACK.BACKEND values, or torch-bf16 (TRACK.BF16: bfloat16 on the CPU, not exact)")
+                        help="comma-separated TRACK.BACKEND values, torch-winograd (TRACK.WINOGRAD: float32 "
+                             "Winograd convolutions on the CPU) or torch-bf16 (TRACK.BF16: bfloat16, not exact)")
     parser.add_argument("--onnx", metavar="DIR", help="an export of the same weights for onnxruntime")
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")

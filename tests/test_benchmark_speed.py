@@ -69,6 +69,28 @@ def test_benchmark_cli_writes_json(tmp_path, capsys):
     assert len(rows) == 6 and "speed-up" in printed.out
 
 
+def test_benchmark_times_the_torch_variants(tmp_path, capsys):
+    """torch-winograd and torch-bf16 are the torch backend with TRACK.WINOGRAD / TRACK.BF16 (and
+    only that), timed beside the baseline and labelled in the README rows."""
+    from siamtrack.evaluation.speed import _backend_cfg
+
+    cfg = load_config(str(TINY), ["MODEL.DEVICE", "cpu"])
+    for name, key in (("torch-winograd", "WINOGRAD"), ("torch-bf16", "BF16")):
+        variant = _backend_cfg(cfg, name, None)
+        assert variant.TRACK.BACKEND == "torch" and variant.TRACK[key] is True
+        assert [k for k in ("WINOGRAD", "BF16") if variant.TRACK[k]] == [key]
+    assert not _backend_cfg(cfg, "torch", None).TRACK.WINOGRAD
+    out = tmp_path / "speed.json"
+    status = benchmark.main(["--config-file", str(TINY), "--device", "cpu", "--frames", "1", "--repeats", "1",
+                             "--warmup", "0", "--backends", "torch-winograd,torch-bf16", "--json", str(out),
+                             "--markdown", "tiny"])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    (section,) = json.loads(out.read_text())["results"]
+    assert set(section["candidates"]) == {"pysot_baseline", "torch-winograd", "torch-bf16"}
+    assert "| torch, Winograd (float32) |" in printed.out and "| torch, bfloat16 (not exact) |" in printed.out
+
+
 @pytest.mark.parametrize("args, message", [
     (["--backends", "torch,tensorrt"], "--backends takes distinct values of torch, onnxruntime"),
     (["--targets", "1", "0"], "--targets must be at least 1"),

@@ -110,7 +110,7 @@ def test_read_only_output_folder_is_one_line_naming_the_path(tmp_path, reference
     for (name, args), (_, status, err) in zip(calls, report):
         assert_one_line_error(status, err)
         path = next(a for a in args if a.startswith(str(locked)))
-        assert f"cannot write --" in err or "cannot write output" in err, err
+        assert "cannot write --" in err or "cannot write output" in err, err
         assert path in err and ("read-only file system" in err or "not writable" in err), err
         assert ".tmp" not in err and "OpenCV" not in err
     reason = "Read-only file system" if os.geteuid() == 0 else "Permission denied"

@@ -131,6 +131,7 @@ def test_invariants_on_generated_sequences(seed):
     r = evaluate_longterm(gt, results, sizes)
     t, p, rc, f1 = r.thresholds, r.precision_curve, r.recall_curve, r.f1_curve
     assert len(t) == 100 and t[0] == np.inf and t[-1] == -np.inf and np.all(np.diff(t) <= 0)
+    assert np.all((0 <= p) & (p <= 1)) and np.all(np.diff(rc) >= 0)
     for name in gt:  # nothing selected at +inf; recall grows as the threshold falls
         sp, sr = r.per_sequence_precision[name], r.per_sequence_recall[name]
         assert sp[0] == 1.0 and sr[0] == 0.0

@@ -6,7 +6,6 @@ command prints the table and writes JSON and plots with :func:`write_scores_json
 :func:`write_plots`. docs/evaluation.md explains the layouts and metrics.
 """
 import json
-import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 

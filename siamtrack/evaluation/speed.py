@@ -26,9 +26,11 @@ from ..export.backend import is_export_folder
 from ..tracking import StageTimer, build_tracker, prepare_model, resolve_device
 from ..utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
-from .speed_io import BF16_CANDIDATE, STAGES, load_frames, machine_load, target_boxes, versions
+from .speed_io import (
+    BF16_CANDIDATE, STAGES, TORCH_VARIANTS, WINOGRAD_CANDIDATE, load_frames, machine_load, target_boxes, versions,
+)
 
-__all__ = ["BASELINE", "BF16_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
+__all__ = ["BASELINE", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
 
 BASELINE = "pysot_baseline"
 
@@ -117,11 +119,13 @@ def _siamtrack(name, cfg, model, cuda):
 
 
 def _backend_cfg(cfg, backend, onnx_dir):
+    """``cfg`` for one candidate: a TRACK.BACKEND, or a torch variant (TORCH_VARIANTS)."""
     cfg = cfg.clone()
     cfg.defrost()
-    cfg.TRACK.BF16 = backend == BF16_CANDIDATE
-    backend = "torch" if backend == BF16_CANDIDATE else backend
-    cfg.TRACK.BACKEND = backend
+    cfg.TRACK.BF16 = cfg.TRACK.WINOGRAD = False
+    for key, value in TORCH_VARIANTS.get(backend, {}).items():
+        cfg.TRACK[key] = value
+    cfg.TRACK.BACKEND = "torch" if backend in TORCH_VARIANTS else backend
     if backend == "onnxruntime":
         cfg.MODEL.WEIGHTS = str(onnx_dir)
     cfg.freeze()
@@ -171,7 +175,11 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
     eager = build_model(cfg).eval()
     if cfg.MODEL.WEIGHTS:
         load_weights(eager, cfg.MODEL.WEIGHTS)
-    prepared = prepare_model(copy.deepcopy(eager), cfg)
+    prepared = {}  # the prepared PyTorch models, by TRACK.WINOGRAD (it changes the model; BF16 does not)
+    for backend in (b for b in backends if b in TORCH_VARIANTS):
+        variant = _backend_cfg(cfg, backend, None)
+        if variant.TRACK.WINOGRAD not in prepared:
+            prepared[variant.TRACK.WINOGRAD] = prepare_model(copy.deepcopy(eager), variant)
     gflop = network_gflop(eager, cfg)
     count = 1 + warmup + frames * repeats
     clip, source = load_frames(video, count)
@@ -193,8 +201,9 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
         for n in targets:
             candidates = [_baseline(eager, cfg, cuda)]
             for backend in backends:
-                model = prepared if backend in ("torch", BF16_CANDIDATE) else None
-                candidates.append(_siamtrack(backend, _backend_cfg(cfg, backend, onnx_dir), model, cuda))
+                backend_cfg = _backend_cfg(cfg, backend, onnx_dir)
+                model = prepared[backend_cfg.TRACK.WINOGRAD] if backend in TORCH_VARIANTS else None
+                candidates.append(_siamtrack(backend, backend_cfg, model, cuda))
             boxes = target_boxes(n, clip[0].shape)
             for candidate in candidates:
                 candidate.init(clip[0], boxes)

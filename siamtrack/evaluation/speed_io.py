@@ -12,7 +12,8 @@ from ..utils.fileio import atomic_write
 from ..utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "NOT_EXACT", "STAGES"]
+           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "LABELS",
+           "STAGES"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -90,7 +91,12 @@ MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | 
 STAGES = ("crop", "network", "decode", "update")  # timed stages of a tracker step
 # the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
 BF16_CANDIDATE = "torch-bf16"
-NOT_EXACT = {BF16_CANDIDATE: "torch, bfloat16 (not exact)"}  # candidates whose outputs are not pysot's
+# the torch backend with TRACK.WINOGRAD (float32; within 0.01 px of pysot's trajectory)
+WINOGRAD_CANDIDATE = "torch-winograd"
+# candidates that run the PyTorch model: name -> the TRACK options they set
+TORCH_VARIANTS = {"torch": {}, BF16_CANDIDATE: {"BF16": True}, WINOGRAD_CANDIDATE: {"WINOGRAD": True}}
+# README labels of the candidates not named as their TRACK.BACKEND
+LABELS = {BF16_CANDIDATE: "torch, bfloat16 (not exact)", WINOGRAD_CANDIDATE: "torch, Winograd (float32)"}
 
 
 def markdown_rows(result, config_name):
@@ -100,7 +106,7 @@ def markdown_rows(result, config_name):
         for name, c in section["candidates"].items():
             stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in STAGES)
             gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
-            label = "pysot-equivalent baseline" if name == result["baseline"] else NOT_EXACT.get(name, name)
+            label = "pysot-equivalent baseline" if name == result["baseline"] else LABELS.get(name, name)
             speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"
             rows.append(f"| `{config_name}` | {section['targets']} | {label} | {c['target_frames_per_s']:.2f} "
                         f"| {c['ms_per_frame']:.0f} | {stages} | {gflops} | {speedup} |")

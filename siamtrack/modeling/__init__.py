@@ -19,9 +19,11 @@ from .heads import (
 from .meta_arch import SiamRPN
 from .neck import AdjustNeck, build_siam_neck
 from .state import concat_states, slice_state
+from .winograd import WinogradConv2d, use_winograd_convs
 
 __all__ = [
     "SiamRPN", "fuse_conv_bn", "keep_weights_channels_last", "SIAM_HEAD_REGISTRY", "build_siam_head", "build_siam_neck", "AdjustNeck",
     "SiamHead", "AnchorHead", "DepthwiseRPNHead", "UpChannelRPNHead", "MultiRPNHead", "SiamFCHead",
     "AnchorBoxCoder", "SiamResNet", "SiamAlexNet", "SiamMobileNetV2", "concat_states", "slice_state",
+    "WinogradConv2d", "use_winograd_convs",
 ]

@@ -7,7 +7,7 @@ from detectron2.modeling import build_model
 
 from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
 from ..export.backend import is_export_folder, load_exported_model
-from ..modeling import fuse_conv_bn, keep_weights_channels_last
+from ..modeling import fuse_conv_bn, keep_weights_channels_last, use_winograd_convs
 from ..utils.device import DeviceError, default_device, resolve_device  # noqa: F401  (re-exported)
 from ..utils.errors import InputError
 
@@ -19,11 +19,16 @@ WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting py
 
 
 def prepare_model(model, cfg):
-    """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST`` and
-    (CUDA only) ``TRACK.HALF``, in place; on the CPU also store the k x k convolution weights
-    channels-last, the layout of the search crops (:func:`~siamtrack.modeling.keep_weights_channels_last`:
-    no output changes, a per-frame weight reordering saved). Returns the model. Not for a model
-    still being trained."""
+    """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST``,
+    (CUDA only) ``TRACK.HALF`` and (CPU only) ``TRACK.WINOGRAD``, in place; on the CPU also store
+    the k x k convolution weights channels-last, the layout of the search crops
+    (:func:`~siamtrack.modeling.keep_weights_channels_last`: no output changes, a per-frame weight
+    reordering saved). Returns the model. Not for a model still being trained.
+
+    Raises :class:`~siamtrack.utils.errors.InputError` for ``TRACK.WINOGRAD`` with ``TRACK.BF16``
+    (bfloat16 would void the Winograd arithmetic's float32 accuracy)."""
+    if cfg.TRACK.WINOGRAD and cfg.TRACK.BF16:
+        raise InputError("TRACK.WINOGRAD and TRACK.BF16 exclude each other: choose one")
     model.eval()
     if cfg.TRACK.FUSE_CONV_BN:
         fuse_conv_bn(model)
@@ -34,6 +39,10 @@ def prepare_model(model, cfg):
         model.half()
     if device.type == "cpu":
         keep_weights_channels_last(model)
+        if cfg.TRACK.WINOGRAD:
+            logger.info("TRACK.WINOGRAD: %d convolutions computed by Winograd F(4x4, 3x3)", use_winograd_convs(model))
+    elif cfg.TRACK.WINOGRAD:
+        logger.info("TRACK.WINOGRAD is for the CPU; on %s the direct convolutions run", device.type)
     return model
 
 
