@@ -49,26 +49,6 @@ def network_gflop(model, cfg):
     return counter.get_total_flops() / 1e9
 
 
-class _TimedBoxCoder:
-    """A tracker's box coder whose decoding is timed as the ``decode`` stage."""
-
-    def __init__(self, coder, timer):
-        self._coder, self._timer = coder, timer
-
-    def __getattr__(self, name):
-        return getattr(self._coder, name)
-
-    def scores(self, cls):
-        """The wrapped coder's scores, timed."""
-        with self._timer.stage("decode"):
-            return self._coder.scores(cls)
-
-    def decode(self, loc):
-        """The wrapped coder's boxes, timed."""
-        with self._timer.stage("decode"):
-            return self._coder.decode(loc)
-
-
 class _Candidate:
     """One timed tracker set-up: ``step(frame)`` tracks every target; stages accumulate in ``timer``."""
 
@@ -112,9 +92,7 @@ def _baseline(model, cfg, cuda):
 def _siamtrack(name, cfg, model, cuda):
     timer = StageTimer(cuda_sync=cuda)
     tracker = build_tracker(cfg, model)
-    tracker.timer = timer
-    if hasattr(tracker, "box_coder"):
-        tracker.box_coder = _TimedBoxCoder(tracker.box_coder, timer)
+    tracker.timer = timer  # the tracker times its crop, network and decode stages
     return _Candidate(name, timer, lambda frame, boxes: tracker.init(frame, boxes), tracker.track_targets)
 
 

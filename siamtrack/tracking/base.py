@@ -80,7 +80,7 @@ class BaseTracker:
         self.cpu_bf16 = bool(track.BF16) and self.device.type == "cpu" and isinstance(model, nn.Module)
         self.lost_rule = LostRule(track.LOST_SCORE, track.LOST_FRAMES)
         self._several = False  # track() returns a list: init got a list of boxes, or add_target
-        self.timer = None  # a StageTimer to account crop and network time (benchmarks)
+        self.timer = None  # a StageTimer to account crop, network and decode time (benchmarks)
         self._targets = OrderedDict()
         self._next_id = 0
         self._states = {}

@@ -69,8 +69,9 @@ class SiamRPNTracker(BaseTracker):
             raise TypeError(f"{type(self).__name__} needs a model whose track() returns 'cls' and 'loc' "
                             f"maps (got {sorted(outputs)}); a SiamFC model tracks with TRACK.TYPE SiamFCTracker")
         window = self._window(plans[0].instance_size, outputs["cls"].shape[-1])
-        scores = self.box_coder.scores(outputs["cls"])
-        boxes = self.box_coder.decode(outputs["loc"])
+        with self._stage("decode"):
+            scores = self.box_coder.scores(outputs["cls"])
+            boxes = self.box_coder.decode(outputs["loc"])
         return [self._update(target, frame_shape, window, plan.info, scores[i], boxes[i])
                 for i, (target, plan) in enumerate(zip(targets, plans))]
 
