@@ -153,11 +153,6 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
     eager = build_model(cfg).eval()
     if cfg.MODEL.WEIGHTS:
         load_weights(eager, cfg.MODEL.WEIGHTS)
-    prepared = {}  # the prepared PyTorch models, by TRACK.WINOGRAD (it changes the model; BF16 does not)
-    for backend in (b for b in backends if b in TORCH_VARIANTS):
-        variant = _backend_cfg(cfg, backend, None)
-        if variant.TRACK.WINOGRAD not in prepared:
-            prepared[variant.TRACK.WINOGRAD] = prepare_model(copy.deepcopy(eager), variant)
     gflop = network_gflop(eager, cfg)
     count = 1 + warmup + frames * repeats
     clip, source = load_frames(video, count)
@@ -175,11 +170,17 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
     with tempfile.TemporaryDirectory(prefix="siamtrack-bench-") as scratch:
         if "onnxruntime" in backends and onnx_dir is None:
             onnx_dir = _export(eager, cfg, os.path.join(scratch, "export"))
+        backend_cfgs = {backend: _backend_cfg(cfg, backend, onnx_dir) for backend in backends}
+        prepared = {}  # the prepared PyTorch models, by TRACK.WINOGRAD (it changes the model; BF16 does not)
+        for backend in (b for b in backends if b in TORCH_VARIANTS):
+            variant = backend_cfgs[backend]
+            if variant.TRACK.WINOGRAD not in prepared:
+                prepared[variant.TRACK.WINOGRAD] = prepare_model(copy.deepcopy(eager), variant)
         sync = torch.cuda.synchronize if cuda else (lambda: None)
         for n in targets:
             candidates = [_baseline(eager, cfg, cuda)]
             for backend in backends:
-                backend_cfg = _backend_cfg(cfg, backend, onnx_dir)
+                backend_cfg = backend_cfgs[backend]
                 model = prepared[backend_cfg.TRACK.WINOGRAD] if backend in TORCH_VARIANTS else None
                 candidates.append(_siamtrack(backend, backend_cfg, model, cuda))
             boxes = target_boxes(n, clip[0].shape)
