@@ -34,7 +34,7 @@ from ..tracking.target import LostRule
 from ..tracking.video_job import load_tracking_config
 from ..utils.errors import InputError, first_line
 from ..utils.fileio import atomic_write
-from .ope import overlap_ratio
+from .metrics.ope import overlap_ratio
 
 __all__ = ["ABSENT_BELOW", "PRESENT_FROM", "OFF_TARGET_IOU", "SCORE_GRID", "FRAMES_GRID", "PresenceScore",
            "score_flags", "presence_score", "gone_score", "track_clips", "sweep", "LostSignalReport",
