@@ -11,6 +11,10 @@ Score existing results (no model)::
         --results output/results/OTB100/trackerA output/results/OTB100/trackerB \\
         --output-json scores.json --plot-dir plots
 
+Several processes (CPU processes without CUDA), GPUs or machines, as siamtrack-train::
+
+    siamtrack-eval --config-file ... --dataset OTB100 --num-gpus 2 MODEL.WEIGHTS model.pth
+
 A folder of your own sequences: ``--dataset videos --dataset-root DIR`` (or ``videos:DIR``; any
 layout of datasets/README.md). GOT-10k is scored with AO / SR, VOT2018-LT / VOT2019-LT with
 long-term precision / recall / F1 (docs/evaluation.md).
@@ -51,7 +55,16 @@ def build_parser(prog=PROG):
     p.add_argument("--no-resume", action="store_true",
                    help="re-run every sequence (also into a folder made with other weights or config)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
+    p.add_argument("--threads", type=int, default=0,
+                   help="threads per process (default: the machine's cores shared equally among its processes)")
+    p.add_argument("--num-gpus", type=int, default=1,
+                   help="processes per machine: GPUs, or CPU processes without CUDA (default: 1)")
+    p.add_argument("--num-machines", type=int, default=1, help="total number of machines (default: 1)")
+    p.add_argument("--machine-rank", type=int, default=0, help="the rank of this machine (unique per machine)")
+    p.add_argument("--dist-url", default="auto",
+                   help="process group address, tcp://HOST:PORT of machine 0 with several machines "
+                        "(default: auto, a free port of this machine)")
+    p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ... (last)")
     return p
 
 
@@ -90,13 +103,15 @@ def _check_outputs(args):
 
 
 def _evaluate(args):
+    from siamtrack.engine.eval_job import run_evaluation
     from siamtrack.evaluation import format_table, score_notes
-    from siamtrack.evaluation.runs.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
+    from siamtrack.evaluation.runs.benchmark_job import write_plots, write_scores_json
 
     _check_outputs(args)
-    report = evaluate_on_benchmark(
-        args.dataset, args.dataset_root, args.config_file, args.opts, args.results, args.output,
-        args.tracker_name, args.max_sequences, resume=not args.no_resume, progress=not args.no_progress)
+    report = run_evaluation(args)
+    if report is None:
+        print(f"machine {args.machine_rank}: its sequences are tracked; machine 0 scores the results")
+        return 0
     bench = report.benchmark
     if report.scores is None:
         print(f"{bench.name}: results written under {os.path.join(args.output, bench.results_name)}; "
