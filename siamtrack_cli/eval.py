@@ -23,6 +23,8 @@ Bad input prints one line on stderr and exits with status 2.
 """
 import argparse
 import os
+import re
+import sys
 
 from .common import config_file_problem, option_value, run_command
 from .paths import output_file_problem, output_folder_problem
@@ -34,7 +36,7 @@ PROG = "siamtrack-eval"
 
 def build_parser(prog=PROG):
     """Command-line arguments (detectron2 style: trailing ``KEY VALUE`` config overrides)."""
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
+    p = _Parser(prog=prog, description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config-file", default="", metavar="FILE", help="siamtrack config (run mode)")
     p.add_argument("--dataset", required=True,
@@ -68,8 +70,46 @@ def build_parser(prog=PROG):
     return p
 
 
+# A config override's key: an upper-case section and dotted keys (MODEL.WEIGHTS, TRACK.LR)
+_CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$")
+
+
+def overrides_last(argv, parser):
+    """``argv`` with every ``KEY VALUE`` config override moved after the options, so that
+    ``--results DIR MODEL.WEIGHTS w.pth`` does not read the overrides as folders and an option
+    written after the overrides is still an option (an unknown one is then argparse's error)."""
+    takes_value = {s for a in parser._actions if a.nargs is None and a.option_strings
+                   and not isinstance(a, (argparse._StoreTrueAction, argparse._HelpAction))
+                   for s in a.option_strings}
+    options, overrides, i = [], [], 0
+    while i < len(argv):
+        word = argv[i]
+        if word in takes_value and i + 1 < len(argv):
+            options += argv[i:i + 2]
+            i += 2
+        elif _CONFIG_KEY.match(word) and i + 1 < len(argv):
+            overrides += argv[i:i + 2]
+            i += 2
+        else:
+            options.append(word)
+            i += 1
+    return options + overrides
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with :func:`overrides_last` applied first."""
+
+    def parse_args(self, args=None, namespace=None):
+        """Parse ``args`` (default ``sys.argv[1:]``), config overrides last."""
+        return super().parse_args(overrides_last(sys.argv[1:] if args is None else list(args), self), namespace)
+
+
 def _argument_problem(args):
     """The first problem found in ``args`` without importing siamtrack, or None."""
+    if args.threads < 0:
+        return f"--threads must be 0 (a share of the cores) or more, got {args.threads}"
+    if args.tracker_name in (".", "..") or "/" in args.tracker_name or os.sep in args.tracker_name:
+        return f"--tracker-name {args.tracker_name!r} is a folder name inside --output: no '/', '..' or '.'"
     if not args.config_file and not args.results:
         return "give --config-file (run a tracker) or --results DIR ... (score results)"
     if args.opts and not args.config_file:

@@ -156,3 +156,41 @@ def test_launch_arguments_refused_in_one_line(data, tmp_path, capsys, extra, mes
     assert eval_cli.main(_args(data, "otb", tmp_path / "out", *extra)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+class ShiftTracker:
+    """A deterministic tracker: the init box moved one pixel right per frame."""
+
+    def init(self, frame, box):
+        self.box = list(box)
+
+    def track(self, frame):
+        self.box[0] += 1.0
+        return {"bbox": list(self.box), "score": 1.0}
+
+
+def _evaluate_in_process(root, report):
+    """One process of the launch: the training-time evaluator, its share, rank 0's metrics."""
+    from detectron2.utils import comm
+
+    from siamtrack.evaluation import TrackingBenchmarkEvaluator
+
+    evaluator = TrackingBenchmarkEvaluator("otb", cfg=None, root=root, tracker=ShiftTracker())
+    calls = []
+    evaluator.tracker.init = lambda frame, box, init=evaluator.tracker.init: calls.append(1) or init(frame, box)
+    metrics = evaluator.evaluate()
+    with open(f"{report}.rank{comm.get_rank()}", "w") as f:
+        json.dump({"metrics": metrics, "sequences": len(calls)}, f)
+
+
+def test_training_evaluator_shares_sequences_over_processes(data, tmp_path):
+    from siamtrack.engine.launch import launch
+
+    root = str(data.root / "otb")
+    _evaluate_in_process(root, tmp_path / "one")
+    launch(_evaluate_in_process, 2, dist_url="auto", args=(root, str(tmp_path / "two")))
+    one = json.loads((tmp_path / "one.rank0").read_text())
+    ranks = [json.loads((tmp_path / f"two.rank{r}").read_text()) for r in (0, 1)]
+    assert ranks[0]["metrics"] == one["metrics"] and one["metrics"]["otb"]["success_auc"] > 0
+    assert ranks[1]["metrics"] == {}  # scored on the main process only
+    assert [r["sequences"] for r in ranks] == [2, 2] and one["sequences"] == len(LENGTHS)

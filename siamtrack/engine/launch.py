@@ -50,6 +50,9 @@ def launch_problem(num_gpus_per_machine, num_machines=1, machine_rank=0, dist_ur
                 f"(0 to {num_machines - 1})")
     if num_machines * num_gpus_per_machine == 1 or dist_url is None:
         return None
+    if torch.cuda.is_available() and num_gpus_per_machine > torch.cuda.device_count():
+        return (f"--num-gpus {num_gpus_per_machine}: this machine has {torch.cuda.device_count()} "
+                "CUDA device(s)")
     if dist_url == "auto":
         return None if num_machines == 1 else "--dist-url auto is for one machine: give tcp://HOST:PORT of machine 0"
     match = _DIST_URL.match(dist_url)

@@ -1,9 +1,11 @@
 """Run a tracker over a benchmark and score it: the work of ``siamtrack-eval`` (``tools/eval_tracker.py``).
 
-:func:`evaluate_on_benchmark` loads the benchmark, runs the tracker of a config on it (results
-in pysot's layout, resumable; see :mod:`.runner`) and/or scores existing result folders; the
-command prints the table and writes JSON and plots with :func:`write_scores_json` and
-:func:`write_plots`. docs/evaluation.md explains the layouts and metrics.
+An :class:`EvaluationJob` says what is tracked and where; :func:`prepare_job` checks it and the
+results folder's fingerprint before any tracking, :func:`track_share` tracks one process's
+share of the sequences (all of them in one process), :func:`score_job` scores the folder
+(:mod:`siamtrack.engine.eval_job` runs these over launched processes). :func:`evaluate_on_benchmark`
+does all three in this process. The command prints the table and writes JSON and plots with
+:func:`write_scores_json` and :func:`write_plots`. docs/evaluation.md explains the layouts and metrics.
 """
 import json
 import os
@@ -15,11 +17,11 @@ from ...tracking.video_job import load_tracking_config
 from ...utils.errors import InputError, first_line
 from ...utils.fileio import atomic_write
 from ..benchmarks import Benchmark, load_benchmark
-from ..results.fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
 from ..metrics.plots import plot_benchmark
-from .runner import run_benchmark, tracker_results_dir
 from ..metrics.scoring import score_result_dirs
 from ..results.files import ResultsError
+from ..results.fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
+from .runner import run_benchmark, tracker_results_dir
 from .shard import assign_sequences
 
 __all__ = ["EvaluationReport", "EvaluationJob", "prepare_job", "track_share", "score_job",
@@ -77,6 +79,9 @@ def prepare_job(job: EvaluationJob, reset: bool = True):
         return bench, job, None
     cfg = job.config()
     job = replace(job, tracker_name=job.tracker_name or default_tracker_name(cfg, job.config_file))
+    if job.tracker_name in (".", "..") or "/" in job.tracker_name or os.sep in job.tracker_name:
+        raise ResultsError(f"--tracker-name {job.tracker_name!r} is a folder name inside "
+                           f"{job.output}: no '/', '..' or '.'")
     results_dir = tracker_results_dir(job.output, bench, job.tracker_name)
     _check_outside_dataset(results_dir, bench)
     ResultsRecord(results_dir, results_fingerprint(cfg, job.config_file)).open(job.resume or not reset)
