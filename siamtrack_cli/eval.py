@@ -163,7 +163,7 @@ def _evaluate(args):
     if args.output_json:
         write_scores_json(args.output_json, report.scores)
     if args.plot_dir:
-        paths = write_plots(report.scores, args.plot_dir, bench.results_name)
+        paths = write_plots(report.scores, args.plot_dir, bench.results_name, bench.label)
         for path in paths:
             print(f"plot: {path}")
         if not paths:

@@ -143,3 +143,9 @@ def test_launch_refuses_arguments_that_cannot_make_a_process_group(kwargs, messa
 
     with pytest.raises(LaunchError, match=message.replace("(", r"\(")):
         launch(never, 2, **kwargs)
+
+
+def test_a_folder_that_is_not_the_whole_benchmark_is_labelled_as_such(tmp_path):
+    bench = load_benchmark("otb", str(make_otb(tmp_path / "mine", names=("A", "B", "C"))))
+    assert bench.label == f"OTB100 layout: 3 sequences of {tmp_path / 'mine'} (the benchmark has 100)"
+    assert bench.results_name == "OTB100"  # pysot's folder name: a later complete run resumes there

@@ -50,17 +50,18 @@ def _worker(job: EvaluationJob, results_dir: str, threads: int, error_dir: str):
     comm.synchronize()
 
 
-def _process_error(exc, error_dir: str) -> EvaluationProcessError:
-    """One line for a process that ended early: its own error line, or how it ended."""
+def _process_error(exc, error_dir: str) -> Optional[EvaluationProcessError]:
+    """One line for a process that ended early: its own error line, or how it ended; None for
+    a bug in a process (its traceback is kept)."""
     lines = []
     for name in sorted(os.listdir(error_dir)):
         with open(os.path.join(error_dir, name)) as f:
             lines.append(f.read().strip())
     if lines:
         return EvaluationProcessError(f"{lines[0]} ({KEPT})")
-    how = getattr(exc, "signal_name", None) or f"exit code {getattr(exc, 'exit_code', '?')}"
     if isinstance(exc, ProcessRaisedException):
-        how = "an error: " + str(exc).strip().splitlines()[-1]
+        return None
+    how = getattr(exc, "signal_name", None) or f"exit code {exc.exit_code}"
     return EvaluationProcessError(f"evaluation process {exc.error_index} ended by {how}; {KEPT}")
 
 
@@ -80,7 +81,10 @@ def _launch(job, name, results_dir, args, threads, total_frames, progress):
         launch(_worker, args.num_gpus, num_machines=args.num_machines, machine_rank=args.machine_rank,
                dist_url=args.dist_url, args=(job, results_dir, threads, error_dir))
     except (ProcessExitedException, ProcessRaisedException) as exc:
-        raise _process_error(exc, error_dir) from None
+        error = _process_error(exc, error_dir)
+        if error is None:
+            raise
+        raise error from None
     except KeyboardInterrupt as exc:
         raise type(exc)(f"{exc}: {KEPT}" if str(exc) else KEPT) from None
     finally:
@@ -104,7 +108,7 @@ def run_evaluation(args) -> Optional[EvaluationReport]:
     if results_dir:
         threads = args.threads or default_threads(args.num_gpus)
         total = sum(seq.n_frames for seq in bench)
-        _launch(job, bench.name, results_dir, args, threads, total, not args.no_progress)
+        _launch(job, bench.label, results_dir, args, threads, total, not args.no_progress)
     if args.machine_rank != 0:
         return None
     return score_job(bench, results_dir, args.results)

@@ -149,9 +149,10 @@ def write_scores_json(path, scores):
         raise _cannot_write(path, exc) from None
 
 
-def write_plots(scores, plot_dir, benchmark_name) -> Sequence[str]:
-    """Success and precision plots (PNG) of ``scores`` in ``plot_dir``; returns their paths."""
+def write_plots(scores, plot_dir, benchmark_name, title="") -> Sequence[str]:
+    """Success and precision plots (PNG) of ``scores`` in ``plot_dir`` (titles: ``title``, default
+    the name); returns their paths."""
     try:
-        return plot_benchmark(scores, plot_dir, benchmark_name)
+        return plot_benchmark(scores, plot_dir, benchmark_name, title)
     except OSError as exc:
         raise _cannot_write(exc.filename or plot_dir, exc) from None

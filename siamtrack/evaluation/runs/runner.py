@@ -172,7 +172,7 @@ def run_benchmark(tracker, benchmark: Benchmark, output_dir: Optional[str] = Non
     tracker_dir = tracker_results_dir(output_dir, benchmark, tracker_name) if output_dir else None
     sequences = benchmark.sequences if names is None else [benchmark[n] for n in names]
     results = {}
-    bar = tqdm(sequences, desc=f"{benchmark.name} {tracker_name}", unit="seq",
+    bar = tqdm(sequences, desc=f"{benchmark.label} {tracker_name}", unit="seq",
                disable=not progress, dynamic_ncols=True)
     busy = []
 
