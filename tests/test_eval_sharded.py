@@ -66,8 +66,9 @@ def _files(folder):
 
 def test_assignment_is_balanced_longest_first():
     seqs = [SimpleNamespace(name=n, n_frames=f) for n, f in (("a", 5), ("b", 9), ("c", 4), ("d", 7), ("e", 3))]
-    assert assign_sequences(seqs, 2) == [["b", "c"], ["d", "a", "e"]]  # 13 and 15 frames
-    assert assign_sequences(seqs, 1) == [["b", "d", "a", "c", "e"]]
+    # taken b9 d7 a5 c4 e3, each to the lighter process: 13 and 15 frames, tracked in name order
+    assert assign_sequences(seqs, 2) == [["b", "c"], ["a", "d", "e"]]
+    assert assign_sequences(seqs, 1) == [["a", "b", "c", "d", "e"]]
     assert assign_sequences(seqs, 7)[5:] == [[], []]
 
 

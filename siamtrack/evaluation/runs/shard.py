@@ -16,16 +16,18 @@ __all__ = ["assign_sequences", "available_cpus", "default_threads", "ProgressFil
 
 
 def assign_sequences(sequences: Sequence, world_size: int) -> List[List[str]]:
-    """Names of the sequences of each of ``world_size`` processes: longest first (ties by
+    """Names of the sequences of each of ``world_size`` processes: taken longest first (ties by
     name), each to the process with the fewest frames so far (ties: the lowest rank). Every
-    sequence goes to exactly one process; each list is in the order it is tracked."""
+    sequence goes to exactly one process; each list is in the order of ``sequences`` (the
+    benchmark's), the order it is tracked in (one process tracks the benchmark in its order)."""
     shares: List[List[str]] = [[] for _ in range(world_size)]
     load = [0] * world_size
     for seq in sorted(sequences, key=lambda s: (-s.n_frames, s.name)):
         rank = min(range(world_size), key=lambda r: (load[r], r))
         shares[rank].append(seq.name)
         load[rank] += seq.n_frames
-    return shares
+    position = {seq.name: i for i, seq in enumerate(sequences)}
+    return [sorted(share, key=position.__getitem__) for share in shares]
 
 
 def available_cpus() -> int:
