@@ -17,6 +17,7 @@ from .config_compat import SiamtrackCfgNode
 from .packaged_configs import find_config, missing_config_message
 from .utils.device import announce_cpu_fallback, default_device
 from .utils.errors import InputError
+from .utils.value_checks import check_track_values
 
 
 class ConfigError(InputError):
@@ -35,7 +36,7 @@ def load_config(config_file, opts=()):
     ``"pysot/siamrpn_alex_dwxcorr.yaml"``: see :mod:`siamtrack.model_zoo`); an existing file wins.
     ``opts`` are trailing ``KEY VALUE`` overrides. A missing file, a YAML error, an unknown key or
     a bad value raises :class:`ConfigError` with a one-line message (yacs' own messages span
-    several lines).
+    several lines); a ``TRACK.*`` value outside its range raises ``TrackValueError``.
     """
     config_file = os.fspath(config_file)
     if not os.path.isfile(config_file):
@@ -51,6 +52,7 @@ def load_config(config_file, opts=()):
     except Exception as exc:  # yacs raises KeyError / ValueError / AssertionError / YAMLError
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
+    check_track_values(cfg)  # value ranges of TRACK.* (utils/value_checks.py)
     if not device_set:
         announce_cpu_fallback()
     return cfg

@@ -15,7 +15,7 @@ from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
 __all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "report_error",
-           "add_config_arguments", "attach_negative_values", "stop_signals", "execute", "run_command",
+           "add_config_arguments", "add_threads_argument", "set_threads", "attach_negative_values", "stop_signals", "execute", "run_command",
            "config_file_problem", "option_value"]
 
 INPUT_ERROR = 2
@@ -54,6 +54,27 @@ def add_config_arguments(parser, default=None, required=False, help="siamtrack c
     and the trailing ``opts`` (``KEY VALUE ...`` overrides). Add ``opts`` last."""
     parser.add_argument("--config-file", default=default, required=required, metavar="FILE", help=help)
     parser.add_argument("opts", default=[], nargs=argparse.REMAINDER, help=opts_help)
+
+
+def add_threads_argument(parser):
+    """``--threads N``: CPU threads of PyTorch and OpenCV (default 0: PyTorch's own choice, one
+    per core; docs/install.md, "CPU threads", has the measured effect on a busy machine)."""
+    parser.add_argument("--threads", type=int, default=0, metavar="N",
+                        help="CPU threads for PyTorch and OpenCV (default 0: one per core; use 1 or 2 on a "
+                             "machine shared with other work)")
+
+
+def set_threads(count):
+    """Use ``count`` CPU threads in PyTorch and OpenCV, here and in the processes this one
+    starts (``OMP_NUM_THREADS``); 0 leaves the defaults."""
+    if count <= 0:
+        return
+    os.environ["OMP_NUM_THREADS"] = str(count)
+    import cv2
+    import torch
+
+    torch.set_num_threads(count)
+    cv2.setNumThreads(count)
 
 
 def option_value(opts, key):

@@ -42,6 +42,14 @@ def _arguments(args):
     return " ".join(words + [str(v) for v in getattr(args, "opts", [])])
 
 
+def _not_a_user_error(record):
+    """False for detectron2's "Exception during training:" record of a user-facing error (a
+    full disk, a diverged training): the command reports it in one line, without a traceback."""
+    from ..utils.errors import InputError
+
+    return not (record.exc_info and isinstance(record.exc_info[1], InputError))
+
+
 def setup_run(cfg, args):
     """detectron2's ``default_setup(cfg, args)`` for a siamtrack run, quietly (module docstring).
 
@@ -54,6 +62,9 @@ def setup_run(cfg, args):
     color = sys.stdout.isatty()
     for name, abbrev in (("fvcore", None), ("detectron2", "d2"), ("siamtrack", None)):
         setup_logger(output_dir, distributed_rank=rank, color=color, name=name, abbrev_name=abbrev)
+    train_loop_logger = logging.getLogger("detectron2.engine.train_loop")
+    if _not_a_user_error not in train_loop_logger.filters:
+        train_loop_logger.addFilter(_not_a_user_error)
     logger.info("%s; process %d of %d", _versions(cfg.MODEL.DEVICE), rank, comm.get_world_size())
     logger.info("Arguments: %s", _arguments(args))
     if comm.is_main_process() and output_dir:
