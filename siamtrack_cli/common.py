@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
-__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "report_error",
+__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "log_to_stderr", "report_error",
            "add_config_arguments", "add_threads_argument", "set_threads", "attach_negative_values", "stop_signals", "execute", "run_command",
            "config_file_problem", "option_value"]
 
@@ -42,13 +42,22 @@ def console_logging(level=logging.INFO):
         logger.propagate = False
 
 
+def log_to_stderr():
+    """Move the console log lines of :func:`console_logging` to stderr (when stdout carries data,
+    e.g. ``--output-boxes /dev/stdout``)."""
+    for handler in logging.getLogger("siamtrack").handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)
+
+
 def report_error(prog, message):
     """Print ``<prog>: error: <message>`` on stderr; returns the exit status 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
     return INPUT_ERROR
 
 
-def add_config_arguments(parser, default=None, required=False, help="siamtrack config",
+def add_config_arguments(parser, default=None, required=False,
+                         help="siamtrack config: a packaged name (e.g. siamrpnpp_r50) or a YAML path",
                          opts_help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth"):
     """detectron2's two config arguments: ``--config-file`` (a path or a packaged config name)
     and the trailing ``opts`` (``KEY VALUE ...`` overrides). Add ``opts`` last."""

@@ -17,8 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-from .common import add_config_arguments, add_threads_argument, config_file_problem, option_value, run_command, \
-    set_threads
+from .common import add_config_arguments, add_threads_argument, config_file_problem, log_to_stderr, option_value, \
+    run_command, set_threads
 from .paths import output_file_problem
 
 __all__ = ["build_parser", "parse_box", "main"]
@@ -45,7 +45,7 @@ def build_parser(prog=PROG):
     parser.add_argument("--no-score", action="store_true", help="do not draw the scores on the video")
     parser.add_argument("--output-boxes", action="append", default=[], metavar="FILE",
                         help="boxes per frame: .txt (x,y,w,h lines; one file per target), .csv or .json "
-                             "(repeat for several formats)")
+                             "(repeat for several formats); /dev/stdout (or another device) gets CSV rows")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0: all)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_threads_argument(parser)
@@ -84,7 +84,7 @@ def _argument_problem(args):
                 os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             return "no init box: pass --init-box x,y,w,h or --gt-file (no display for interactive selection)"
     for path in args.output_boxes:
-        if os.path.splitext(path)[1].lower() not in BOX_SUFFIXES:
+        if os.path.splitext(path)[1].lower() not in BOX_SUFFIXES and not _is_device(path):
             return f"--output-boxes must end in .txt, .csv or .json, got {path}"
     if args.max_frames < 0:
         return "--max-frames must be 0 (all) or positive"
@@ -100,6 +100,20 @@ def _argument_problem(args):
     return None
 
 
+def _is_device(path):
+    """An existing output that is neither a file nor a folder (``/dev/stdout``, a FIFO)."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
+def _is_stdout(path):
+    """Whether ``path`` is this process's standard output (``/dev/stdout``, its FIFO ...)."""
+    try:
+        here, out = os.stat(path), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (here.st_dev, here.st_ino) == (out.st_dev, out.st_ino) and not os.path.isfile(path)
+
+
 def _inputs(args):
     """The files the run reads, which no output may overwrite."""
     inputs = [("--video", args.video), ("--gt-file", args.gt_file), ("--config-file", args.config_file),
@@ -111,6 +125,9 @@ def _track(args):
     """The command's work, top to bottom: outputs checked against the inputs, config, first
     frame and init boxes, tracker, then :func:`~siamtrack.tracking.video_job.track_video`."""
     set_threads(args.threads)
+    to_stdout = any(_is_stdout(path) for path in args.output_boxes)
+    if to_stdout:
+        log_to_stderr()  # stdout carries the boxes
     from siamtrack.tracking import build_tracker
     from siamtrack.tracking.outputs import planned_paths
     from siamtrack.tracking.video_job import (load_tracking_config, read_init_box, select_box_interactively,
@@ -133,11 +150,12 @@ def _track(args):
                               output_video=args.output, max_frames=args.max_frames,
                               progress=not args.no_progress, codec=args.codec, show_score=not args.no_score)
     plural = "s" if summary.targets > 1 else ""
+    report = sys.stderr if to_stdout else sys.stdout
     print(f"tracked {summary.frames} frames ({summary.targets} target{plural}) at {summary.fps:.1f} fps "
-          f"on {cfg.MODEL.DEVICE}")
+          f"on {cfg.MODEL.DEVICE}", file=report)
     for path in summary.outputs:
         codec = f" ({summary.video_codec})" if args.output and Path(path) == Path(args.output) else ""
-        print(f"wrote {path}{codec}")
+        print(f"wrote {path}{codec}", file=report)
     return 0
 
 

@@ -18,7 +18,7 @@ from detectron2.config import CfgNode
 from ..checkpoint.pysot import ConversionError, convert_state_dict, load_pysot_file, unwrap_state_dict
 from .errors import ExportError, require
 from .layouts import export_opencv, export_siamtrack
-from .manifest import MANIFEST_NAME, new_manifest, write_manifest
+from .manifest import MANIFEST_NAME, add_graph_hashes, new_manifest, write_manifest
 from .verify import as_crops, textured_crops
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
             manifest.update(export_siamtrack(model, partial, opset, template_crops, search_crops, threads))
         else:
             manifest.update(export_opencv(model, partial, opset, template_crops[:1], search_crops[0][:1]))
-        write_manifest(partial, manifest)
+        write_manifest(partial, add_graph_hashes(partial, manifest))
         _publish(partial, destination)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

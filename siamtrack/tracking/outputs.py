@@ -201,8 +201,11 @@ class JsonBoxWriter(_BoxWriter):
 
 
 def open_box_writer(path, target_ids):
-    """The writer of box output ``path`` (by extension: ``.txt``, ``.csv``, ``.json``)."""
+    """The writer of box output ``path`` (by extension: ``.txt``, ``.csv``, ``.json``; CSV for a
+    device or FIFO without one, e.g. ``/dev/stdout``)."""
     kind = Path(path).suffix.lower()
+    if kind not in BOX_SUFFIXES and is_special(path):  # /dev/stdout, a FIFO: CSV rows
+        kind = ".csv"
     if kind == ".txt":
         return TxtBoxWriter(path, target_ids)
     if kind == ".csv":
@@ -220,6 +223,7 @@ class VideoWriter:
     def __init__(self, path, fps, frame_size, codec="auto", show_score=True):
         self.path = Path(path)
         self.partial = partial_name(self.path)
+        self.paths, self.partials = [self.path], [self.partial]  # as box writers'
         if is_special(self.path):
             raise InputError(f"cannot write video {self.path}: not a regular file (a video is written "
                              "under a .partial name and renamed)")
@@ -236,16 +240,6 @@ class VideoWriter:
             os.close(self._lock)
             raise
         self.description = self._encoder.description
-
-    @property
-    def paths(self):
-        """The final file name (a list, as box writers')."""
-        return [self.path]
-
-    @property
-    def partials(self):
-        """The name written until the run completes."""
-        return [self.partial]
 
     def write(self, frame, index, results):
         """Draw ``results`` (:class:`TargetResult`) on a copy of ``frame`` and append it."""

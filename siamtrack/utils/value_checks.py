@@ -16,7 +16,8 @@ class TrackValueError(InputError):
 
 
 INF = math.inf
-# key: (kind, low, high); "int" and "number" ranges are inclusive, "bool" and "choice" by value.
+# key: (kind, low, high); "int" and "number" ranges are inclusive. TRACK.TYPE and TRACK.BACKEND
+# are checked where they are looked up (the tracker registry, the backend choice).
 TRACK_RANGES = {
     "EXEMPLAR_SIZE": ("int", 1, INF),
     "LOST_INSTANCE_SIZE": ("int", 1, INF),
@@ -35,7 +36,6 @@ TRACK_RANGES = {
     "SIAMFC.SCALE_LR": ("number", 0.0, 1.0),
     "SIAMFC.WINDOW_INFLUENCE": ("number", 0.0, 1.0),
     "SIAMFC.RESPONSE_UPSCALE": ("int", 1, INF),
-    "BACKEND": ("choice", ("torch", "onnxruntime")),
     **{key: ("bool",) for key in ("FUSE_CONV_BN", "CHANNELS_LAST", "HALF", "BF16", "WINOGRAD", "GPU_CROP",
                                   "BATCH_TARGETS")},
 }
@@ -54,8 +54,6 @@ def _problem(kind, value, rule):
     """Why ``value`` breaks ``rule`` (a phrase), or None."""
     if kind == "bool":
         return None if isinstance(value, bool) else "must be True or False"
-    if kind == "choice":
-        return None if value in rule[1] else f"must be one of {', '.join(rule[1])}"
     low, high = rule[1], rule[2]
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "int" and not (numeric and isinstance(value, int)):
