@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ...utils.errors import InputError
+from siamtrack.utils.errors import InputError
 
 __all__ = ["SECTIONS", "CheckPlan", "full_plan", "tiny_plan", "SharedData", "find_shared", "Deadline",
            "strict_float32", "synchronize", "device_meta"]
@@ -38,7 +38,7 @@ class CheckPlan:
 
 
 def full_plan(budget_s=360.0):
-    """The full check of issue 13 (about 6 minutes on one H200)."""
+    """The full check (about 6 minutes on one H100 or H200)."""
     return CheckPlan(tiny=False, tracked_frames=100, crop_frames=20, train_iterations=50, train_warmup=5,
                      train_batch=28, train_batches=8, speed_warmup=10, speed_frames=50, split_frames=20,
                      target_counts=(1, 8, 32), budget_s=budget_s)

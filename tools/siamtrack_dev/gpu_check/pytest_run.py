@@ -21,7 +21,7 @@ MARKER_TEXT = "pytest.mark.cuda"
 
 
 def suite_dir():
-    """The checkout's ``tests/`` folder beside the package (None for an installed wheel)."""
+    """The checkout's ``tests/`` folder (None when this copy of the tools has none beside it)."""
     folder = Path(__file__).resolve().parents[3] / "tests"
     return folder if (folder / "conftest.py").is_file() else None
 
@@ -52,7 +52,7 @@ def run_pytest(report, shared, timeout_s):
     name = "pytest -m cuda"
     if folder is None:
         report.add(CheckLine(SECTION, name, None, "", "all pass", "SKIP", "test",
-                             note="no tests/ folder beside the package: run from a checkout"))
+                             note="no tests/ folder beside tools/: run from a checkout"))
         return
     files = cuda_test_files(folder)
     env = dict(os.environ, SIAMTRACK_SHARED=str(shared.root), SIAMTRACK_REQUIRE_REFERENCE="1",

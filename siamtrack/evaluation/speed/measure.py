@@ -2,7 +2,7 @@
 (``tools/benchmark_tracker.py``; docs/deploy.md, "Speed").
 
 :func:`measure_speed` builds, from one set of weights, the baseline
-(:class:`~siamtrack.evaluation.pysot_baseline.PysotBaselineTracker`: eager float32 forward and
+(:class:`~siamtrack.evaluation.speed.pysot_baseline.PysotBaselineTracker`: eager float32 forward and
 NumPy arithmetic, one target at a time) and siamtrack's tracker on each backend, then times them
 *interleaved* on the same frames: each repeat runs a block of frames through every candidate in
 turn (the order rotating), so a shared, noisy machine slows all of them alike. Per candidate it
@@ -21,12 +21,12 @@ import time
 import torch
 from detectron2.modeling import build_model
 
-from ..checkpoint.loading import load_weights
-from ..export.backend import is_export_folder
-from ..tracking import StageTimer, build_tracker, prepare_model, resolve_device
-from ..utils.errors import InputError
+from ...checkpoint.loading import load_weights
+from ...export.backend import is_export_folder
+from ...tracking import StageTimer, build_tracker, prepare_model, resolve_device
+from ...utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
-from .speed_io import (
+from .io import (
     BF16_CANDIDATE, STAGES, TORCH_VARIANTS, WINOGRAD_CANDIDATE, load_frames, machine_load, target_boxes, versions,
 )
 
@@ -111,7 +111,7 @@ def _backend_cfg(cfg, backend, onnx_dir):
 
 
 def _export(model, cfg, folder):
-    from ..export import export_onnx
+    from ...export import export_onnx
 
     export_onnx(model, folder, cfg=cfg)
     return folder

@@ -9,8 +9,8 @@ import time
 
 import torch
 
-from ...tracking import resolve_device
-from ...utils.errors import InputError
+from siamtrack.tracking import resolve_device
+from siamtrack.utils.errors import InputError
 from .exactness import run_exactness
 from .models import MODEL_NAMES, build_check_model, load_frames
 from .plan import SECTIONS, Deadline, device_meta, find_shared, full_plan, tiny_plan

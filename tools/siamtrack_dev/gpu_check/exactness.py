@@ -11,9 +11,9 @@ default for cuDNN float32 convolutions) vs float32 on the device. Then GPU crops
 import numpy as np
 import torch
 
-from ...evaluation.ope import overlap_ratio
-from ...structures.crop import opencv_crops, torch_crops
-from ...tracking import build_tracker, prepare_model
+from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack.structures.crop import opencv_crops, torch_crops
+from siamtrack.tracking import build_tracker, prepare_model
 from .models import crop_pairs, device_copy, init_box
 from .plan import strict_float32
 from .report import CheckLine, judge

@@ -17,17 +17,17 @@ import numpy as np
 import torch
 from detectron2.utils.events import EventStorage
 
-from ...config import load_config
-from ...data.build import build_pair_train_loader
-from ...model_zoo import get_config_file
-from ..train_loop import SiamTrainLoop
-from ..trainer import SiamTrainer
+from siamtrack.config import load_config
+from siamtrack.data.build import build_pair_train_loader
+from siamtrack.engine.train_loop import SiamTrainLoop
+from siamtrack.engine.trainer import SiamTrainer
+from siamtrack.model_zoo import get_config_file
 from .plan import synchronize
 from .report import CheckLine, judge
 
 __all__ = ["AMP_GOAL", "training_config", "make_batches", "train_steps", "run_training"]
 
-AMP_GOAL = 1.5  # AMP iterations/s over float32's (issue 13)
+AMP_GOAL = 1.5  # the goal: AMP iterations/s at least 1.5x float32's (docs/gpu.md)
 SECTION = "training"
 SEED = 0
 

@@ -1,5 +1,5 @@
 """What the speed benchmark reads and writes: its frames and target boxes, the machine's load,
-the JSON result and the Markdown table rows of README.md made from it."""
+the package versions and the JSON result."""
 import json
 import os
 import platform
@@ -7,13 +7,12 @@ from importlib import metadata
 
 import numpy as np
 
-from ..utils.errors import InputError
-from ..utils.fileio import atomic_write
-from ..utils.video_io import VideoSourceError, open_video
+from ...utils.errors import InputError
+from ...utils.fileio import atomic_write
+from ...utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "LABELS",
-           "STAGES"]
+           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "STAGES"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -84,10 +83,6 @@ def write_result_json(path, result):
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
 
 
-MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | crop / network / decode / update ms "
-                   "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
-
-
 STAGES = ("crop", "network", "decode", "update")  # timed stages of a tracker step
 # the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
 BF16_CANDIDATE = "torch-bf16"
@@ -95,19 +90,3 @@ BF16_CANDIDATE = "torch-bf16"
 WINOGRAD_CANDIDATE = "torch-winograd"
 # candidates that run the PyTorch model: name -> the TRACK options they set
 TORCH_VARIANTS = {"torch": {}, BF16_CANDIDATE: {"BF16": True}, WINOGRAD_CANDIDATE: {"WINOGRAD": True}}
-# README labels of the candidates not named as their TRACK.BACKEND
-LABELS = {BF16_CANDIDATE: "torch, bfloat16 (not exact)", WINOGRAD_CANDIDATE: "torch, Winograd (float32)"}
-
-
-def markdown_rows(result, config_name):
-    """README table rows of a benchmark ``result``: one per target count and candidate."""
-    rows = []
-    for section in result["results"]:
-        for name, c in section["candidates"].items():
-            stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in STAGES)
-            gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
-            label = "pysot-equivalent baseline" if name == result["baseline"] else LABELS.get(name, name)
-            speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"
-            rows.append(f"| `{config_name}` | {section['targets']} | {label} | {c['target_frames_per_s']:.2f} "
-                        f"| {c['ms_per_frame']:.0f} | {stages} | {gflops} | {speedup} |")
-    return rows
