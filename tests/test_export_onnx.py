@@ -235,7 +235,7 @@ def test_missing_extra_names_it(alex, module, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     with pytest.raises(MissingExtraError, match="needs the 'onnx' extra") as info:
         export_onnx(alex["cfg"], tmp_path / "export")
-    assert "needs the 'onnx' extra: pip install 'siamtrack[onnx]'" in str(info.value) and "\n" not in str(info.value)
+    assert str(info.value).endswith("pip install 'siamtrack[onnx]'") and "\n" not in str(info.value)
     if module == "onnxruntime":
         with pytest.raises(MissingExtraError, match=r"pip install 'siamtrack\[onnx\]'"):
             OnnxSiamModel(alex["export"])

@@ -15,6 +15,6 @@ def require(module, extra, purpose=""):
     ``purpose`` (e.g. ``"ONNX export"``) needs siamtrack's ``extra`` and how to install it."""
     try:
         return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(f"{purpose} needs the '{extra}' extra: pip install 'siamtrack[{extra}]' "
-                                f"(cannot import {module})".strip()) from None
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{purpose} needs the {extra!r} extra ({exc}): pip install 'siamtrack[{extra}]'".strip()) from None
