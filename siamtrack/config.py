@@ -99,6 +99,7 @@ def add_siamtrack_config(cfg):
     _add_solver_config(cfg)
     _add_tracker_config(cfg)
     _add_test_config(cfg)
+    _add_siammask_config(cfg)
     return cfg
 
 
@@ -287,3 +288,13 @@ def _add_test_config(cfg):
     # Benchmark evaluation in training (DATASETS.TEST entries are benchmark names).
     cfg.TEST.SIAM.DATASET_ROOTS = []  # one folder per DATASETS.TEST entry ("" = default)
     cfg.TEST.SIAM.MAX_SEQUENCES = 0  # 0 = all sequences
+
+
+def _add_siammask_config(cfg):
+    # SiamMask (MODEL.META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md,
+    # "SiamMask"): the mask correlation head and the refine module.
+    cfg.MODEL.SIAM_MASK = CN()
+    cfg.MODEL.SIAM_MASK.HIDDEN_CHANNELS = 256  # mask head's correlation channels (refine input)
+    cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
+    # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
+    cfg.TRACK.MASK_THRESHOLD = 0.30

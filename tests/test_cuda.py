@@ -11,7 +11,7 @@ from siamtrack_dev.gpu_check.exactness import crop_cases, raw_output_error, rela
 from siamtrack_dev.gpu_check.models import build_check_model, device_copy, init_box, load_frames
 from siamtrack_dev.gpu_check.plan import SharedData, strict_float32, tiny_plan
 from siamtrack_dev.gpu_check.training import make_batches, train_steps, training_config
-from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack.evaluation.metrics.ope import overlap_ratio
 from siamtrack.model_zoo import get_config_file
 from siamtrack.structures.crop import opencv_crops, torch_crops
 from siamtrack.tracking import build_tracker, prepare_model

@@ -29,7 +29,7 @@ import torch
 from tqdm import tqdm
 
 from siamtrack.data.datasets.synthetic_absence import ABSENCE_SEED, absence_clip
-from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack.evaluation.metrics.ope import overlap_ratio
 from siamtrack.tracking import build_tracker
 from siamtrack.tracking.target import LostRule
 from siamtrack.tracking.video_job import load_tracking_config

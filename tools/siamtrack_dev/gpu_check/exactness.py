@@ -11,7 +11,7 @@ default for cuDNN float32 convolutions) vs float32 on the device. Then GPU crops
 import numpy as np
 import torch
 
-from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack.evaluation.metrics.ope import overlap_ratio
 from siamtrack.structures.crop import opencv_crops, torch_crops
 from siamtrack.tracking import build_tracker, prepare_model
 from .models import crop_pairs, device_copy, init_box

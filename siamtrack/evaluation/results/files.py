@@ -13,9 +13,9 @@ from typing import List, Optional
 
 import numpy as np
 
-from ..utils.errors import InputError
-from ..utils.fileio import atomic_write
-from ..utils.textio import read_number_rows, read_numbers
+from ...utils.errors import InputError
+from ...utils.fileio import atomic_write
+from ...utils.textio import read_number_rows, read_numbers
 
 __all__ = ["ResultsError", "result_path", "write_boxes", "write_vot_records",
            "write_times", "read_boxes", "read_vot_records", "read_times", "find_result_file",

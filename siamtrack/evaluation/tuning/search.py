@@ -18,13 +18,13 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional
 
-from ..tracking import build_tracker
-from ..utils.errors import InputError, first_line
-from ..utils.extras import require
-from .benchmarks import Benchmark
-from .fingerprint import file_sha256
-from .runner import run_benchmark
-from .scoring import score_results
+from ...tracking import build_tracker
+from ...utils.errors import InputError, first_line
+from ...utils.extras import require
+from ..benchmarks import Benchmark
+from ..results.fingerprint import file_sha256
+from ..runs.runner import run_benchmark
+from ..metrics.scoring import score_results
 
 __all__ = ["TuningError", "SEARCH_SPACE", "INSTANCE_SIZES", "METRICS", "metric_value", "check_metric",
            "tracker_fingerprint", "display_url", "open_study", "TuningRun", "tune"]

@@ -17,9 +17,9 @@ from typing import Dict, Iterable, Optional, Sequence as Seq, Tuple
 
 import numpy as np
 
-from ..utils.fileio import atomic_write
-from .results import ResultsError, write_times
-from ..utils.textio import read_number_rows
+from ...utils.fileio import atomic_write
+from .files import ResultsError, write_times
+from ...utils.textio import read_number_rows
 
 __all__ = ["longterm_paths", "write_longterm_results", "read_longterm_results",
            "load_longterm_results", "longterm_sequence_finished", "is_longterm_tracker_dir"]

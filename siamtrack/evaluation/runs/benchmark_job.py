@@ -9,18 +9,17 @@ import json
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-from ..tracking import build_tracker
-from ..tracking.video_job import load_tracking_config
-from ..utils.errors import InputError, first_line
-from ..utils.fileio import atomic_write
-from .benchmarks import Benchmark, load_benchmark
-from .fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
-from .plots import plot_benchmark
+from ...tracking import build_tracker
+from ...tracking.video_job import load_tracking_config
+from ...utils.errors import InputError, first_line
+from ...utils.fileio import atomic_write
+from ..benchmarks import Benchmark, load_benchmark
+from ..results.fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
+from ..metrics.plots import plot_benchmark
 from .runner import run_benchmark, tracker_results_dir
-from .scoring import score_result_dirs
+from ..metrics.scoring import score_result_dirs
 
-__all__ = ["EvaluationReport", "default_tracker_name", "evaluate_on_benchmark", "write_scores_json",
-           "write_plots"]
+__all__ = ["EvaluationReport", "evaluate_on_benchmark", "write_scores_json", "write_plots"]
 
 
 @dataclass
@@ -40,7 +39,7 @@ def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), r
     with the result folders ``results``; with no ``config_file``, only score ``results``.
 
     The tracker's results go to ``<output>/<dataset>/<tracker_name>/`` (default name:
-    :func:`~siamtrack.evaluation.fingerprint.default_tracker_name`) with the folder's
+    :func:`~siamtrack.evaluation.results.fingerprint.default_tracker_name`) with the folder's
     fingerprint; with ``resume`` the sequences finished under the same fingerprint are read
     back, and a folder of another fingerprint is refused (:class:`ResultsError`).
     """

@@ -3,8 +3,8 @@ trials (docs/evaluation.md, "Tuning the tracker")."""
 import json
 import os
 
-from ..utils.errors import InputError
-from ..utils.fileio import atomic_write, atomic_write_with
+from ...utils.errors import InputError
+from ...utils.fileio import atomic_write, atomic_write_with
 
 __all__ = ["best_line", "write_best_config", "plot_trials"]
 

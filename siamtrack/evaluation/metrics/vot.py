@@ -1,4 +1,4 @@
-"""VOT short-term evaluation: region overlap, restart protocol, accuracy, robustness, EAO.
+"""VOT short-term evaluation: region overlap, accuracy, robustness, EAO.
 
 ``region_overlap`` re-implements, in NumPy, the pixel rasterisation of the VOT toolkit's
 region code (non-legacy mode; ``docs/evaluation.md``), so overlaps — and therefore accuracy,
@@ -6,18 +6,15 @@ failures and EAO — are those of the reference toolkit, not of exact polygon ge
 """
 import contextlib
 import math
-import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence as Seq, Tuple
 
 import numpy as np
 
-from ..structures.boxes import init_box_from_region
-from ..utils.frames import read_image
 
 __all__ = ["EAO_INTERVALS", "region_overlap", "overlap_trajectory", "rasterize_polygon",
-           "run_restart", "failure_frames", "accuracy_overlaps", "VOTResult", "evaluate_vot",
+           "failure_frames", "accuracy_overlaps", "VOTResult", "evaluate_vot",
            "expected_overlap_curve"]
 
 SKIP_FRAMES = 5  # re-initialise this many frames after a failure
@@ -130,36 +127,6 @@ def region_overlap(a, b, bounds: Optional[Tuple[float, float]] = None) -> float:
 def overlap_trajectory(records: Seq, gt: Seq, bounds=None) -> np.ndarray:
     """Per-frame :func:`region_overlap` of result records against ground truth."""
     return np.array([region_overlap(r, g, bounds) for r, g in zip(records, gt)], dtype=np.float64)
-
-
-def run_restart(tracker, frames: Seq, gt: np.ndarray, read_frame=read_image, skip: int = SKIP_FRAMES):
-    """Run ``tracker`` on one sequence with the VOT restart protocol (``docs/evaluation.md``).
-
-    Records per frame: ``[1]`` (initialised), ``[2]`` (failure: overlap 0), ``[0]`` (skipped
-    after a failure) or the predicted box rounded to 4 decimals as written to result files.
-    Returns ``(records, seconds_per_frame)``.
-    """
-    records, times, next_init = [], [], 0
-    for i, path in enumerate(frames):
-        if i < next_init:
-            records.append([0])
-            times.append(0.0)
-            continue
-        img = read_frame(path)
-        start = time.perf_counter()
-        if i == next_init:
-            tracker.init(img, init_box_from_region(gt[i]))
-            records.append([1])
-        else:
-            out = tracker.track(img)
-            pred = [float(v) for v in out.get("polygon", out["bbox"])]
-            if region_overlap(pred, gt[i], (img.shape[1], img.shape[0])) > 0:
-                records.append([float("%.4f" % v) for v in pred])
-            else:
-                records.append([2])
-                next_init = i + skip
-        times.append(time.perf_counter() - start)
-    return records, times
 
 
 def failure_frames(records: Seq) -> List[int]:

@@ -5,8 +5,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .longterm_results import is_longterm_tracker_dir, load_longterm_results
-from .results import (ResultsError, find_result_file, numbered_runs, read_boxes, read_times,
+from .longterm import is_longterm_tracker_dir, load_longterm_results
+from .files import (ResultsError, find_result_file, numbered_runs, read_boxes, read_times,
                       read_vot_records, result_path)
 
 __all__ = ["result_runs", "is_tracker_dir", "load_tracker_results", "load_result_times"]

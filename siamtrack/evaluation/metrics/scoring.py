@@ -3,15 +3,45 @@ F1) and format the table."""
 import os
 from typing import Dict, List, Mapping
 
-from .benchmarks.base import Benchmark
-from .got10k_metrics import GOT10kResult, evaluate_got10k
+from ..benchmarks.base import Benchmark
+from .got10k import GOT10kResult, evaluate_got10k
 from .longterm import LongTermResult, evaluate_longterm
-from .ope import evaluate_ope
-from .results import ResultsError
-from .tracker_results import is_tracker_dir, load_result_times, load_tracker_results
+from .ope import OPEResult, evaluate_ope
+from ..results.files import ResultsError
+from ..results.folders import is_tracker_dir, load_result_times, load_tracker_results
 from .vot import EAO_INTERVALS, VOTResult, evaluate_vot
 
-__all__ = ["score_results", "find_tracker_dirs", "score_result_dirs", "format_table", "score_notes"]
+__all__ = ["metrics_of", "metric_of", "score_results", "find_tracker_dirs", "score_result_dirs", "format_table", "score_notes"]
+
+
+def metrics_of(score) -> dict:
+    """Scalar metrics of an :class:`OPEResult` (``success_auc``, ``precision_20px``,
+    ``norm_precision_0.2``), a :class:`GOT10kResult` (``ao``, ``sr_0.5``, ``sr_0.75``), a
+    :class:`LongTermResult` (``precision``, ``recall``, ``f1``) or a ``VOTResult``
+    (``accuracy``, ``robustness``, ``lost_number``, ``eao``)."""
+    if isinstance(score, OPEResult):
+        return {"success_auc": score.success_auc, "precision_20px": score.precision_20px,
+                "norm_precision_0.2": score.norm_precision_02}
+    if isinstance(score, GOT10kResult):
+        return {"ao": score.ao, "sr_0.5": score.sr_05, "sr_0.75": score.sr_075}
+    if isinstance(score, LongTermResult):
+        return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
+    return {"accuracy": score.accuracy, "robustness": score.robustness,
+            "lost_number": score.lost_number, "eao": score.eao}
+
+
+METRIC_ALIASES = {"auc": "success_auc", "success": "success_auc", "sr": "sr_0.5"}
+
+
+def metric_of(score, name: str) -> float:
+    """One metric of a score by its :func:`metrics_of` name (or ``auc`` / ``success`` for
+    ``success_auc``, ``sr`` for ``sr_0.5``); a name the score does not have raises
+    :class:`ResultsError` listing the ones it has."""
+    metrics = metrics_of(score)
+    key = METRIC_ALIASES.get(name.lower(), name.lower())
+    if key not in metrics:
+        raise ResultsError(f"unknown metric {name!r} for these results; they have: {', '.join(metrics)}")
+    return metrics[key]
 
 
 def _evaluate(benchmark: Benchmark, results, times):

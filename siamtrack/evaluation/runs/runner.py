@@ -3,27 +3,27 @@ long-term pass (boxes and confidences), with a progress bar, per-sequence result
 atomically, and resume.
 
 The tracker is any object with ``init(frame, (x, y, w, h))`` and ``track(frame) -> {"bbox":
-(x, y, w, h), "score": s}`` (``siamtrack.tracking.SiamTracker``); frames are read by
+(x, y, w, h), "score": s}`` (what :func:`siamtrack.tracking.build_tracker` returns); frames are read by
 :func:`siamtrack.utils.frames.read_image` (BGR ``uint8`` as ``cv2.imread`` returns them), the
 reader of tracking and training too.
 """
 import logging
 import os
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence as Seq
 
 import numpy as np
 from tqdm import tqdm
 
-from ..structures.boxes import init_box_from_region
-from ..utils.frames import read_image
-from .benchmarks.base import Benchmark
-from .longterm_results import read_longterm_results, write_longterm_results
-from .results import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
-                      write_times, write_vot_records)
-from .vot import run_restart
+from ...structures.boxes import init_box_from_region
+from ...utils.frames import read_image
+from ..benchmarks.base import Benchmark
+from ..metrics.vot import SKIP_FRAMES, region_overlap
+from ..results.files import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
+                             write_times, write_vot_records)
+from ..results.longterm import read_longterm_results, write_longterm_results
 
-__all__ = ["run_ope", "run_longterm", "run_benchmark", "tracker_results_dir"]
+__all__ = ["run_ope", "run_longterm", "run_restart", "run_benchmark", "tracker_results_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,36 @@ def run_longterm(tracker, sequence, read_frame=read_image):
     scores = np.asarray([float("%.6f" % r[1]) for r in rows], dtype=np.float64)
     scores[0] = np.nan
     return boxes, scores, [r[2] for r in rows]
+
+
+def run_restart(tracker, frames: Seq, gt: np.ndarray, read_frame=read_image, skip: int = SKIP_FRAMES):
+    """Run ``tracker`` on one sequence with the VOT restart protocol (``docs/evaluation.md``).
+
+    Records per frame: ``[1]`` (initialised), ``[2]`` (failure: overlap 0), ``[0]`` (skipped
+    after a failure) or the predicted box rounded to 4 decimals as written to result files.
+    Returns ``(records, seconds_per_frame)``.
+    """
+    records, times, next_init = [], [], 0
+    for i, path in enumerate(frames):
+        if i < next_init:
+            records.append([0])
+            times.append(0.0)
+            continue
+        img = read_frame(path)
+        start = time.perf_counter()
+        if i == next_init:
+            tracker.init(img, init_box_from_region(gt[i]))
+            records.append([1])
+        else:
+            out = tracker.track(img)
+            pred = [float(v) for v in out.get("polygon", out["bbox"])]
+            if region_overlap(pred, gt[i], (img.shape[1], img.shape[0])) > 0:
+                records.append([float("%.4f" % v) for v in pred])
+            else:
+                records.append([2])
+                next_init = i + skip
+        times.append(time.perf_counter() - start)
+    return records, times
 
 
 def tracker_results_dir(output_dir: str, benchmark: Benchmark, tracker_name: str) -> str:

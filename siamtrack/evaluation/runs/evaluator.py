@@ -13,50 +13,16 @@ from collections import OrderedDict
 
 from detectron2.evaluation import DatasetEvaluator
 
-from ..data.datasets.specs import parse_dataset_spec
-from .benchmarks import canonical_name, load_benchmark
-from .benchmarks.base import BenchmarkError
-from .benchmarks.catalog import benchmark_from_catalog
-from .got10k_metrics import GOT10kResult
-from .longterm import LongTermResult
-from .ope import OPEResult
-from .results import ResultsError
+from ...data.datasets.specs import parse_dataset_spec
+from ..benchmarks import canonical_name, load_benchmark
+from ..benchmarks.base import BenchmarkError
+from ..benchmarks.catalog import benchmark_from_catalog
 from .runner import run_benchmark
-from .scoring import score_results
+from ..metrics.scoring import metrics_of, score_results
 
-__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks", "metrics_of", "metric_of"]
+__all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks"]
 
 logger = logging.getLogger(__name__)
-
-
-def metrics_of(score) -> dict:
-    """Scalar metrics of an :class:`OPEResult` (``success_auc``, ``precision_20px``,
-    ``norm_precision_0.2``), a :class:`GOT10kResult` (``ao``, ``sr_0.5``, ``sr_0.75``), a
-    :class:`LongTermResult` (``precision``, ``recall``, ``f1``) or a ``VOTResult``
-    (``accuracy``, ``robustness``, ``lost_number``, ``eao``)."""
-    if isinstance(score, OPEResult):
-        return {"success_auc": score.success_auc, "precision_20px": score.precision_20px,
-                "norm_precision_0.2": score.norm_precision_02}
-    if isinstance(score, GOT10kResult):
-        return {"ao": score.ao, "sr_0.5": score.sr_05, "sr_0.75": score.sr_075}
-    if isinstance(score, LongTermResult):
-        return {"precision": score.precision, "recall": score.recall, "f1": score.f1}
-    return {"accuracy": score.accuracy, "robustness": score.robustness,
-            "lost_number": score.lost_number, "eao": score.eao}
-
-
-METRIC_ALIASES = {"auc": "success_auc", "success": "success_auc", "sr": "sr_0.5"}
-
-
-def metric_of(score, name: str) -> float:
-    """One metric of a score by its :func:`metrics_of` name (or ``auc`` / ``success`` for
-    ``success_auc``, ``sr`` for ``sr_0.5``); a name the score does not have raises
-    :class:`ResultsError` listing the ones it has."""
-    metrics = metrics_of(score)
-    key = METRIC_ALIASES.get(name.lower(), name.lower())
-    if key not in metrics:
-        raise ResultsError(f"unknown metric {name!r} for these results; they have: {', '.join(metrics)}")
-    return metrics[key]
 
 
 class TrackingBenchmarkEvaluator(DatasetEvaluator):

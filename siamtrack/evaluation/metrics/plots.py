@@ -5,7 +5,7 @@ from typing import Dict, List, Mapping
 
 import numpy as np
 
-from .got10k_metrics import GOT10K_THRESHOLDS, GOT10kResult
+from .got10k import GOT10K_THRESHOLDS, GOT10kResult
 from .ope import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS, OPEResult
 
 __all__ = ["plot_curves", "plot_benchmark"]

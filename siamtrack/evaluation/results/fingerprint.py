@@ -20,8 +20,8 @@ import re
 from importlib import metadata
 from typing import List, Optional
 
-from ..utils.fileio import atomic_write
-from .results import ResultsError
+from ...utils.fileio import atomic_write
+from .files import ResultsError
 
 __all__ = ["FINGERPRINT_FILE", "COMPARED_FIELDS", "IGNORED_CONFIG_KEYS", "file_sha256",
            "results_fingerprint", "ResultsRecord", "default_tracker_name", "GENERIC_WEIGHTS_NAME"]
