@@ -4,6 +4,7 @@ The folder is written under a temporary name beside the destination and renamed 
 graph has passed the ONNX checker and matched PyTorch's outputs, so a folder that exists under
 its final name is always complete and checked (docs/deploy.md).
 """
+import copy
 import logging
 import os
 import shutil
@@ -88,7 +89,18 @@ def _resolve_model(source, cfg):
     if cfg is None:
         raise ExportError("exporting a model needs its config too (cfg=...): anchors and tracker settings "
                           "go into model.json")
-    return source, cfg
+    return cpu_float32(source), cfg
+
+
+def cpu_float32(model):
+    """``model`` itself when its parameters and buffers are float32 CPU tensors, else a float32
+    copy on the CPU: the export traces on the CPU and checks against ONNX Runtime, whose inputs
+    and reference outputs are NumPy arrays (a CUDA or half model, as ``siamtrack-benchmark`` builds
+    on a GPU machine, is exported from such a copy; the model itself is left as it is)."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    if all(t.device.type == "cpu" and (t.dtype == torch.float32 or not t.is_floating_point()) for t in tensors):
+        return model
+    return copy.deepcopy(model).to(device="cpu", dtype=torch.float32)
 
 
 def model_from_config(cfg):
