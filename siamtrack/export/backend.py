@@ -11,6 +11,7 @@ __all__ = ["is_export_folder", "load_exported_model"]
 
 logger = logging.getLogger(__name__)
 
+
 def is_export_folder(path):
     """True when ``path`` is a folder holding a ``model.json`` (an ONNX export)."""
     return bool(path) and (Path(path) / MANIFEST_NAME).is_file()
@@ -22,7 +23,7 @@ def load_exported_model(cfg, threads=None):
 
     Raises :class:`ExportError` when ``MODEL.WEIGHTS`` is not an exported folder (a checkpoint is
     refused: export it first with ``siamtrack-export``), when the export disagrees with the
-    config, and :class:`~.errors.MissingExtraError` without onnxruntime.
+    config, and :class:`~siamtrack.utils.extras.MissingExtraError` without onnxruntime.
     """
     folder = cfg.MODEL.WEIGHTS
     if not is_export_folder(folder):
