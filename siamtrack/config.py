@@ -3,7 +3,6 @@
 This is the one place where siamtrack's keys are declared and documented; ``docs/config.md``
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
-
 """
 import os
 
@@ -50,10 +49,9 @@ def load_config(config_file, opts=()):
     except Exception as exc:  # yacs raises KeyError / ValueError / AssertionError / YAMLError
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
-    check_track_values(cfg)  # value ranges of TRACK.* (utils/value_checks.py)
     if not device_set:
         announce_cpu_fallback()
-    return cfg
+    return check_track_values(cfg)  # the ranges of TRACK.* values (utils/value_checks.py)
 
 
 def read_config_file(config_file):

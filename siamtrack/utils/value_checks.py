@@ -65,8 +65,8 @@ def _problem(kind, value, rule):
 
 
 def check_track_values(cfg):
-    """Raise :class:`TrackValueError` naming the first ``TRACK.*`` value outside its range
-    (:data:`TRACK_RANGES`), or a search crop smaller than the template."""
+    """``cfg``, once checked: raise :class:`TrackValueError` naming the first ``TRACK.*`` value
+    outside its range (:data:`TRACK_RANGES`), or a search crop smaller than the template."""
     for key, rule in TRACK_RANGES.items():
         value, present = _lookup(cfg.TRACK, key)
         if not present:
@@ -78,3 +78,4 @@ def check_track_values(cfg):
     if not isinstance(instance, int) or isinstance(instance, bool) or instance < exemplar:
         raise TrackValueError(f"TRACK.INSTANCE_SIZE must be an integer at least TRACK.EXEMPLAR_SIZE ({exemplar}): "
                               f"the search crop holds the template; got {instance!r}")
+    return cfg
