@@ -8,6 +8,7 @@ nothing written over a good file. The next matrix starts from this one.
 import ast
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -466,3 +467,32 @@ def test_make_setup_has_a_cpu_only_variant():
     assert '--index-url https://download.pytorch.org/whl/cpu "torch>=2.0"' in cpu.stdout
     assert "--index-url" not in default.stdout and '"torch>=2.0"' in default.stdout
     assert "TORCH must be default or cpu" in dry_run("TORCH=gpu").stderr
+
+
+def test_sigterm_to_the_process_group_during_training_is_one_line(tmp_path, monkeypatch):
+    """`timeout` signals every process of the group: the data-loader workers (forked during the
+    launch) ignore it, so no second error; an interrupt that surfaces as a loader error still
+    ends as the interrupt, naming the last checkpoint."""
+    from siamtrack.engine import train_job
+    from siamtrack_cli import train
+
+    def launch(*args, **kwargs):
+        assert train_job._launching
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN else 1)
+        assert os.waitpid(pid, 0)[1] == 0  # the forked child ignores SIGTERM
+        (tmp_path / "run" / "model_0000002.pth").write_bytes(b"x")
+        (tmp_path / "run" / "last_checkpoint").write_text("model_0000002.pth")
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("DataLoader worker (pid 1) is killed by signal: Terminated.")
+
+    monkeypatch.setattr(train_job, "launch", launch)
+    args = train.build_parser().parse_args(["--config-file", QUICK, "OUTPUT_DIR", str(tmp_path / "run")])
+    with pytest.raises(KeyboardInterrupt) as info:
+        train_job.run_training(args)
+    assert str(info.value) == (f"the checkpoints written so far are kept, the last is "
+                               f"{tmp_path / 'run' / 'model_0000002.pth'} (continue with --resume)")
+    assert not train_job._launching

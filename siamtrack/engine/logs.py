@@ -44,10 +44,20 @@ def _arguments(args):
 
 def _not_a_user_error(record):
     """False for detectron2's "Exception during training:" record of a user-facing error (a
-    full disk, a diverged training): the command reports it in one line, without a traceback."""
+    full disk, a diverged training) or of an error raised while handling Ctrl-C / SIGTERM: the
+    command reports those in one line, without a traceback."""
     from ..utils.errors import InputError
 
-    return not (record.exc_info and isinstance(record.exc_info[1], InputError))
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, InputError):
+        return False
+    for _ in range(32):  # the chain of contexts (bounded: it may loop)
+        if exc is None:
+            break
+        if isinstance(exc, KeyboardInterrupt):
+            return False
+        exc = exc.__context__
+    return True
 
 
 def setup_run(cfg, args):

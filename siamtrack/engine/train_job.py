@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import re
+import signal
 
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.data import DatasetCatalog
@@ -231,6 +232,34 @@ def interruption_note(output_dir):
     return f"the checkpoints written so far are kept, the last is {last} (continue with --resume)"
 
 
+_launching = []  # non-empty while run_training launches: its forked children ignore Ctrl-C / SIGTERM
+
+
+def _ignore_stop_signals_in_child():
+    """In a process forked during training (a data-loader worker): ignore SIGINT / SIGTERM, which
+    ``timeout`` or Ctrl-C send to the whole process group. The main process handles them and
+    stops its workers; a worker killed by them would make the loader raise a second error
+    (a traceback) over the interrupt. Workers still exit when the main process dies."""
+    if _launching:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ignore_stop_signals_in_child)
+
+
+def _interrupt_in(exc):
+    """The ``KeyboardInterrupt`` among ``exc``'s contexts (a loader error raised while handling it)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def run_training(args):
     """Check the config of ``args`` here, then launch :func:`train_or_evaluate` in
     ``args.num_gpus`` processes per machine (CPU processes without CUDA). Ctrl-C or SIGTERM
@@ -244,10 +273,14 @@ def run_training(args):
         removed = remove_leftovers(cfg.OUTPUT_DIR, LEFTOVERS)  # the lock holder owns every temporary file
         if removed:
             logger.info("Removed %d temporary file(s) left in %s by a killed run", len(removed), cfg.OUTPUT_DIR)
+        _launching.append(True)
         try:
             launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
                    machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
-        except KeyboardInterrupt as exc:
-            if args.eval_only:
+        except BaseException as exc:
+            interrupt = _interrupt_in(exc)
+            if interrupt is None or args.eval_only:
                 raise
-            raise with_interruption_note(exc, cfg.OUTPUT_DIR) from None
+            raise with_interruption_note(interrupt, cfg.OUTPUT_DIR) from None
+        finally:
+            _launching.clear()
