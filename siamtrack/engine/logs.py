@@ -17,6 +17,9 @@ from detectron2.utils.env import seed_all_rng
 from detectron2.utils.events import CommonMetricPrinter, get_event_storage
 from detectron2.utils.logger import setup_logger
 
+from ..utils.errors import InputError
+from ..utils.interrupts import interrupt_behind
+
 __all__ = ["setup_run", "describe_model", "SiamMetricPrinter"]
 
 logger = logging.getLogger(__name__)
@@ -46,18 +49,8 @@ def _not_a_user_error(record):
     """False for detectron2's "Exception during training:" record of a user-facing error (a
     full disk, a diverged training) or of an error raised while handling Ctrl-C / SIGTERM: the
     command reports those in one line, without a traceback."""
-    from ..utils.errors import InputError
-
     exc = record.exc_info[1] if record.exc_info else None
-    if isinstance(exc, InputError):
-        return False
-    for _ in range(32):  # the chain of contexts (bounded: it may loop)
-        if exc is None:
-            break
-        if isinstance(exc, KeyboardInterrupt):
-            return False
-        exc = exc.__context__
-    return True
+    return not (isinstance(exc, InputError) or interrupt_behind(exc) is not None)
 
 
 def setup_run(cfg, args):

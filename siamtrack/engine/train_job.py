@@ -27,6 +27,7 @@ from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
 from ..tracking import resolve_device
 from ..utils.fileio import folder_lock, remove_leftovers
+from ..utils.interrupts import interrupt_behind
 from .checkpointer import LEFTOVERS, last_checkpoint_path, resume_problem
 from .launch import launch
 from .logs import setup_run
@@ -249,17 +250,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_ignore_stop_signals_in_child)
 
 
-def _interrupt_in(exc):
-    """The ``KeyboardInterrupt`` among ``exc``'s contexts (a loader error raised while handling it)."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
-
 def run_training(args):
     """Check the config of ``args`` here, then launch :func:`train_or_evaluate` in
     ``args.num_gpus`` processes per machine (CPU processes without CUDA). Ctrl-C or SIGTERM
@@ -278,7 +268,7 @@ def run_training(args):
             launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
                    machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
         except BaseException as exc:
-            interrupt = _interrupt_in(exc)
+            interrupt = interrupt_behind(exc)
             if interrupt is None or args.eval_only:
                 raise
             raise with_interruption_note(interrupt, cfg.OUTPUT_DIR) from None
