@@ -496,3 +496,11 @@ def test_sigterm_to_the_process_group_during_training_is_one_line(tmp_path, monk
     assert str(info.value) == (f"the checkpoints written so far are kept, the last is "
                                f"{tmp_path / 'run' / 'model_0000002.pth'} (continue with --resume)")
     assert not train_job._launching
+
+
+def test_a_missing_camera_prints_no_opencv_warnings(capfd):
+    from siamtrack.utils.video_io import VideoSourceError, open_video
+
+    with pytest.raises(VideoSourceError, match="^cannot open camera 97$"):
+        open_video("97")
+    assert capfd.readouterr().err == ""
