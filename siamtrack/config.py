@@ -263,6 +263,15 @@ def _add_tracker_config(cfg):
     # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may
     # differ there; False runs each target alone.
     cfg.TRACK.BATCH_TARGETS = True
+    # DaSiamRPN tracker (TRACK.TYPE "DaSiamRPNTracker"; docs/model.md, "DaSiamRPN"): targets
+    # smaller than SMALL_TARGET_AREA of the frame at init are searched on SMALL_INSTANCE_SIZE
+    # crops instead of INSTANCE_SIZE (the official SiamRPNBIG: 0.004 and 287); 0 turns it off.
+    cfg.TRACK.DASIAMRPN = CN()
+    cfg.TRACK.DASIAMRPN.SMALL_TARGET_AREA = 0.0
+    cfg.TRACK.DASIAMRPN.SMALL_INSTANCE_SIZE = 287
+    # Cosine window: "hanning" (the official code's outer product of np.hanning) or "opencv"
+    # (cv2.createHanningWindow, the square root of that product, as cv2.TrackerDaSiamRPN uses).
+    cfg.TRACK.DASIAMRPN.WINDOW = "hanning"
 
 
 def _add_test_config(cfg):
