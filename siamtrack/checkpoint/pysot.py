@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 from detectron2.config import get_cfg
+from detectron2.modeling import META_ARCH_REGISTRY
 
 from ..config import add_siamtrack_config
 from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
-from ..modeling.meta_arch import SiamRPN
 from ..utils.errors import InputError, first_line
 from ..utils.fileio import check_outputs_spare_inputs, file_kind
 from .dasiamrpn import detect_dasiamrpn_variant, is_dasiamrpn_state_dict, rename_dasiamrpn_keys, variant_config_name
@@ -89,9 +89,6 @@ def _check_model_checkpoint(state_dict):
             f"no 'backbone.' keys{hint}: this is a pretrained backbone, not a pysot model checkpoint; "
             "use it as MODEL.SIAM_PRETRAINED for training instead"
         )
-    if any(k.startswith(("mask_head.", "refine_head.")) for k in state_dict):
-        raise ConversionError("SiamMask checkpoints (mask_head/refine_head keys) are not supported; "
-                              "siamtrack implements SiamRPN/SiamRPN++ models only")
 
 
 def detect_experiment(state_dict):
@@ -99,7 +96,8 @@ def detect_experiment(state_dict):
 
     Weighted ResNet-50 models are reported as ``siamrpn_r50_l234_dwxcorr`` (``_lt`` when the neck
     outputs 128/256/512 channels), unweighted ones as ``..._otb``. AlexNet ``_otb`` models share the
-    architecture of ``siamrpn_alex_dwxcorr``.
+    architecture of ``siamrpn_alex_dwxcorr``. Checkpoints with ``mask_head`` / ``refine_head`` keys
+    are SiamMask's ``siammask_r50_l3``.
     """
     _check_model_checkpoint(state_dict)
     first = state_dict.get("backbone.features.0.weight", state_dict.get("backbone.layer1.0.weight"))
@@ -107,6 +105,8 @@ def detect_experiment(state_dict):
         return "siamrpn_alex_dwxcorr"
     if "backbone.layer0.0.weight" in state_dict:
         return "siamrpn_mobilev2_l234_dwxcorr"
+    if any(k.startswith(("mask_head.", "refine_head.")) for k in state_dict):
+        return "siammask_r50_l3"
     if "backbone.conv1.weight" in state_dict and any(k.startswith("backbone.layer4.") for k in state_dict):
         neck = [state_dict.get(f"neck.downsample{i}.downsample.0.weight") for i in (2, 3, 4)]
         if any(w is None for w in neck):
@@ -174,7 +174,8 @@ def convert_state_dict(state_dict, model):
 
 def _build_model(cfg, config_file):
     try:
-        return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
+        # built directly: no device placement, CPU only
+        return META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg).eval()
     except (ValueError, KeyError, AssertionError, TypeError) as exc:  # bad names / sizes in the config
         raise ConversionError(f"{config_file}: cannot build the model ({first_line(exc)})") from None
 

@@ -24,7 +24,8 @@ import torch.nn as nn
 
 from ..modeling.heads import UpChannelRPNHead
 from ..utils.errors import first_line
-from .errors import ExportError, require
+from ..utils.extras import require
+from .errors import ExportError
 from .verify import TOLERANCE, check_graph_file, compare
 
 LAYOUT = "opencv-dasiamrpn"
