@@ -51,7 +51,8 @@ def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=Non
             "plan": plan.__dict__}
     report = Report(meta, json_path, table_path, echo)
     report.progress(f"GPU check on {meta['device_name']} ({device}), {'tiny' if tiny else 'full'} sizes, "
-                    f"budget {plan.budget_s:.0f} s")
+                    f"budget {plan.budget_s:.0f} s; torch {meta['torch']}, CUDA {meta.get('cuda', '-')}, driver "
+                    f"{meta.get('driver', '-')}, OpenCV {meta['opencv']}, NumPy {meta['numpy']}")
     frames = load_frames(data, max(plan.tracked_frames + 1, plan.crop_frames, 4))
     models = []
 
