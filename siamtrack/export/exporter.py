@@ -18,14 +18,15 @@ from detectron2.config import CfgNode
 
 from ..checkpoint.pysot import ConversionError, convert_state_dict, load_pysot_file, unwrap_state_dict
 from ..utils.extras import require
+from .dasiamrpn import export_opencv_dasiamrpn
 from .errors import ExportError
-from .layouts import export_opencv, export_siamtrack
+from .layouts import export_opencv, export_siamtrack, torch_export
 from .manifest import MANIFEST_NAME, new_manifest, write_manifest
 from .verify import as_crops, textured_crops
 
 logger = logging.getLogger(__name__)
 
-LAYOUTS = ("siamtrack", "opencv")
+LAYOUTS = ("siamtrack", "opencv", "opencv-dasiamrpn")
 DEFAULT_OPSET = 17
 OPSET_RANGE = (11, 20)  # Slice with negative stops needs 11; 20 is torch's TorchScript exporter limit
 LONG_TERM_TRACKER = "SiamRPNLTTracker"
@@ -69,8 +70,11 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
         manifest = new_manifest(layout, cfg, opset, _versions(layout))
         if layout == "siamtrack":
             manifest.update(export_siamtrack(model, partial, opset, template_crops, search_crops, threads))
-        else:
+        elif layout == "opencv":
             manifest.update(export_opencv(model, partial, opset, template_crops[:1], search_crops[0][:1]))
+        else:
+            manifest.update(export_opencv_dasiamrpn(model, partial, opset, template_crops[:1], search_crops[0][:1],
+                                                    torch_export))
         write_manifest(partial, manifest)
         _publish(partial, destination)
     except BaseException:
@@ -135,7 +139,7 @@ def _check_inputs(cfg, layout, check_crops):
         return textured_crops(2, exemplar, seed=0), [textured_crops(2, size, seed=1) for size in sizes]
     template, search = check_crops
     template = as_crops(template, exemplar, "template")
-    size = instance if layout == "opencv" else int(getattr(search, "shape", [0])[-1])
+    size = instance if layout != "siamtrack" else int(getattr(search, "shape", [0])[-1])
     search = as_crops(search, size, "search")
     if layout == "siamtrack" and len(template) == 1:  # a second, flipped sample checks the dynamic batch
         template, search = torch.cat([template, template.flip(-1)]), torch.cat([search, search.flip(-1)])
