@@ -20,7 +20,7 @@ import re
 from importlib import metadata
 from typing import List, Optional
 
-from ...utils.fileio import atomic_write
+from ...utils.fileio import atomic_write, cannot_write
 from .claims import folder_lock
 from .files import ResultsError
 
@@ -157,7 +157,7 @@ class ResultsRecord:
         try:
             os.makedirs(self.tracker_dir, exist_ok=True)
         except OSError as exc:
-            raise ResultsError(f"cannot write {self.tracker_dir}: {exc.strerror or exc}") from None
+            raise cannot_write(self.tracker_dir, exc) from None
         return folder_lock(self.tracker_dir, ".fingerprint.lock")
 
     def refresh(self):
@@ -189,4 +189,4 @@ class ResultsRecord:
         try:
             atomic_write(self.path, [json.dumps(data, indent=1)])
         except OSError as exc:
-            raise ResultsError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            raise cannot_write(self.path, exc) from None

@@ -14,8 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ...tracking import build_tracker
 from ...tracking.video_job import load_tracking_config
-from ...utils.errors import InputError, first_line
-from ...utils.fileio import atomic_write
+from ...utils.fileio import atomic_write, cannot_write
 from ..benchmarks import Benchmark, load_benchmark
 from ..metrics.plots import plot_benchmark
 from ..metrics.scoring import score_result_dirs
@@ -103,7 +102,7 @@ def track_share(job: EvaluationJob, rank: int = 0, world_size: int = 1, benchmar
                       progress=bar, record=record, names=names,
                       on_frames=progress.add if progress is not None else None)
     except OSError as exc:  # a full disk, a folder made read-only meanwhile
-        raise _cannot_write(exc.filename or results_dir, exc) from None
+        raise cannot_write(exc.filename or results_dir, exc) from None
     if progress is not None:
         progress.add(0, force=True)
 
@@ -136,17 +135,13 @@ def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), r
     return score_job(bench, results_dir, results)
 
 
-def _cannot_write(path, exc):
-    return InputError(f"cannot write {path}: {exc.strerror or first_line(exc)}")
-
-
 def write_scores_json(path, scores):
     """Write each tracker's score summary to ``path`` as JSON (atomically)."""
     summary = {name: score.summary() for name, score in scores.items()}
     try:
         atomic_write(path, [json.dumps(summary, indent=1)])
     except OSError as exc:
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
 
 
 def write_plots(scores, plot_dir, benchmark_name, title="") -> Sequence[str]:
@@ -155,4 +150,4 @@ def write_plots(scores, plot_dir, benchmark_name, title="") -> Sequence[str]:
     try:
         return plot_benchmark(scores, plot_dir, benchmark_name, title)
     except OSError as exc:
-        raise _cannot_write(exc.filename or plot_dir, exc) from None
+        raise cannot_write(exc.filename or plot_dir, exc) from None

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..tracking.timing import StageTimer
+from ...tracking.timing import StageTimer
 
 __all__ = ["pysot_anchors", "PysotBaselineTracker"]
 

@@ -15,12 +15,12 @@ import numpy as np
 import torch
 from detectron2.modeling import build_model
 
-from ...checkpoint import convert_pysot_checkpoint, load_pysot_file
-from ...config import load_config
-from ...model_zoo import get_config_file
-from ...structures.boxes import init_center_size
-from ...structures.crop import context_side, opencv_crops
-from ...evaluation import speed_io
+from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
+from siamtrack.config import load_config
+from siamtrack.model_zoo import get_config_file
+from siamtrack.structures.boxes import init_center_size
+from siamtrack.evaluation.speed import load_frames as _load_frames
+from siamtrack.structures.crop import context_side, opencv_crops
 
 __all__ = ["CheckModel", "MODEL_NAMES", "load_frames", "init_box", "model_config", "build_check_model",
            "calibrate_batchnorm", "crop_pairs", "crops_of", "device_copy"]
@@ -54,7 +54,7 @@ class CheckModel:
 def load_frames(shared, count):
     """The first ``count`` frames of ``bag.avi`` (BGR uint8; looped if shorter), as the CPU speed
     benchmark reads them."""
-    return speed_io.load_frames(str(shared.video), count)[0]
+    return _load_frames(str(shared.video), count)[0]
 
 
 def init_box(shared):

@@ -16,7 +16,7 @@ The short-term rule only reports (it changes no box), so one run gives every fra
 ``TRACK.LOST_FRAMES``; the long-term tracker, whose lost state changes its search, is run as
 configured. Reproduce the table of docs/tracking.md::
 
-    python -m siamtrack.evaluation.lost_signal --config-file C MODEL.WEIGHTS W
+    python tools/lost_signal.py --config-file C MODEL.WEIGHTS W
 """
 import argparse
 import json
@@ -28,13 +28,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..data.datasets.synthetic_absence import ABSENCE_SEED, absence_clip
-from ..tracking import build_tracker
-from ..tracking.target import LostRule
-from ..tracking.video_job import load_tracking_config
-from ..utils.errors import InputError, first_line
-from ..utils.fileio import atomic_write
-from .metrics.ope import overlap_ratio
+from siamtrack.data.datasets.synthetic_absence import ABSENCE_SEED, absence_clip
+from siamtrack.evaluation.metrics.ope import overlap_ratio
+from siamtrack.tracking import build_tracker
+from siamtrack.tracking.target import LostRule
+from siamtrack.tracking.video_job import load_tracking_config
+from siamtrack.utils.errors import InputError, first_line
+from siamtrack.utils.fileio import atomic_write
 
 __all__ = ["ABSENT_BELOW", "PRESENT_FROM", "OFF_TARGET_IOU", "SCORE_GRID", "FRAMES_GRID", "PresenceScore",
            "score_flags", "presence_score", "gone_score", "track_clips", "sweep", "LostSignalReport",
@@ -215,8 +215,8 @@ def format_table(report: LostSignalReport) -> str:
 
 
 def main(argv=None):
-    """``python -m siamtrack.evaluation.lost_signal --config-file C [--clips N] [KEY VALUE ...]``."""
-    parser = argparse.ArgumentParser(prog="python -m siamtrack.evaluation.lost_signal",
+    """``python tools/lost_signal.py --config-file C [--clips N] [KEY VALUE ...]``."""
+    parser = argparse.ArgumentParser(prog="lost_signal",
                                      description="Measure the target-lost signal on synthetic absence clips")
     parser.add_argument("--config-file", required=True, help="tracker config (SiamRPN or SiamFC model)")
     parser.add_argument("--clips", type=int, default=16, help="number of absence clips (default 16)")
@@ -236,7 +236,3 @@ def main(argv=None):
         print(f"{parser.prog}: error: {first_line(exc)}", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,7 +5,7 @@ Each line has a *kind* that says what its status means:
 * ``exactness`` — a bound the device must meet (CUDA vs CPU outputs, boxes, crops); a FAIL or
   ERROR makes the check exit non-zero;
 * ``test`` — the test suite's CUDA-marked tests; a failure also makes the check exit non-zero;
-* ``goal`` — a speed or training goal of issue 13 (benchmark figures: reported, not enforced);
+* ``goal`` — a speed or training goal of the project (docs/gpu.md; benchmark figures: reported, not enforced);
 * ``info`` — a measurement with no bound (``INFO``), or a speed-up that could not be tried.
 
 Statuses: ``PASS``, ``FAIL``, ``SKIP`` (not run here, with the reason), ``INFO`` (no bound),
@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 
 from tabulate import tabulate
 
-from ...utils.errors import first_line
-from ...utils.fileio import atomic_write
+from siamtrack.utils.errors import first_line
+from siamtrack.utils.fileio import atomic_write
 
 __all__ = ["CheckLine", "Report", "judge", "ENFORCED_KINDS", "FORMAT"]
 

@@ -15,12 +15,12 @@ import argparse
 import os
 import sys
 
-from .common import run_command
+from siamtrack_cli.common import run_command
 
 __all__ = ["SECTIONS", "build_parser", "main"]
 
 PROG = "gpu_check"
-SECTIONS = ("pytest", "exactness", "training", "speed")  # siamtrack.engine.gpu_check.SECTIONS
+SECTIONS = ("pytest", "exactness", "training", "speed")  # siamtrack_dev.gpu_check.SECTIONS (not imported before parsing)
 
 
 def build_parser(prog=PROG):
@@ -54,7 +54,7 @@ def _argument_problem(args):
 
 
 def _check(args):
-    from siamtrack.engine.gpu_check import run_gpu_check
+    from siamtrack_dev.gpu_check import run_gpu_check
 
     report = run_gpu_check(args.device, args.tiny, args.shared, args.skip, args.output_json, args.output_table,
                            args.budget_s, echo=lambda line: print(line, flush=True))

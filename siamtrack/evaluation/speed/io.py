@@ -1,5 +1,5 @@
 """What the speed benchmark reads and writes: its frames and target boxes, the machine's load,
-the JSON result and the Markdown table rows of README.md made from it."""
+the package versions and the JSON result."""
 import json
 import os
 import platform
@@ -7,13 +7,12 @@ from importlib import metadata
 
 import numpy as np
 
-from ..utils.errors import InputError
-from ..utils.fileio import atomic_write
-from ..utils.video_io import VideoSourceError, open_video
+from ...utils.errors import InputError
+from ...utils.fileio import atomic_write
+from ...utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "markdown_rows", "MARKDOWN_HEADER", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "LABELS",
-           "STAGES"]
+           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "STAGES", "MIN_FRAME_SIDE", "MAX_TARGETS"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -30,7 +29,8 @@ def synthetic_clip(count, size=(360, 480)):
 
 def load_frames(video, count):
     """``count`` frames in memory (``video`` looped if shorter; a synthetic clip when None) and a
-    description of where they come from. Every candidate of the benchmark tracks these frames."""
+    description of where they come from. Every candidate of the benchmark tracks these frames.
+    :class:`InputError` for frames smaller than :data:`MIN_FRAME_SIDE` on a side."""
     if video is None:
         return synthetic_clip(count), "synthetic 480x360 clip"
     frames = []
@@ -43,7 +43,17 @@ def load_frames(video, count):
                     break
         if len(frames) == before:  # would loop forever
             raise VideoSourceError(f"{video} has no frames")
+        height, width = frames[0].shape[:2]
+        if min(height, width) < MIN_FRAME_SIDE:
+            raise InputError(f"{video}: frames of {width}x{height} pixels; the benchmark needs at least "
+                             f"{MIN_FRAME_SIDE}x{MIN_FRAME_SIDE} (its targets are a fifth of the frame wide)")
     return frames, str(video)
+
+
+MIN_FRAME_SIDE = 32  # pixels: the targets of target_boxes are a fifth of the width, a quarter of the height
+# Target counts above this are refused: the baseline tracks them one by one, and 128 targets
+# already take the baseline minutes per repeat on a CPU (docs/deploy.md, "Speed").
+MAX_TARGETS = 128
 
 
 def target_boxes(n, shape):
@@ -84,10 +94,6 @@ def write_result_json(path, result):
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
 
 
-MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | crop / network / decode / update ms "
-                   "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
-
-
 STAGES = ("crop", "network", "decode", "update")  # timed stages of a tracker step
 # the torch backend with TRACK.BF16 (bfloat16 autocast on the CPU): fast, not pysot-exact
 BF16_CANDIDATE = "torch-bf16"
@@ -95,19 +101,3 @@ BF16_CANDIDATE = "torch-bf16"
 WINOGRAD_CANDIDATE = "torch-winograd"
 # candidates that run the PyTorch model: name -> the TRACK options they set
 TORCH_VARIANTS = {"torch": {}, BF16_CANDIDATE: {"BF16": True}, WINOGRAD_CANDIDATE: {"WINOGRAD": True}}
-# README labels of the candidates not named as their TRACK.BACKEND
-LABELS = {BF16_CANDIDATE: "torch, bfloat16 (not exact)", WINOGRAD_CANDIDATE: "torch, Winograd (float32)"}
-
-
-def markdown_rows(result, config_name):
-    """README table rows of a benchmark ``result``: one per target count and candidate."""
-    rows = []
-    for section in result["results"]:
-        for name, c in section["candidates"].items():
-            stages = " / ".join(f"{c['stages_ms'][s]:.1f}" for s in STAGES)
-            gflops = f"{c['network_gflop_per_s']:.0f}" if c["network_gflop_per_s"] else "-"
-            label = "pysot-equivalent baseline" if name == result["baseline"] else LABELS.get(name, name)
-            speedup = "1.00" if name == result["baseline"] else f"**{c['speedup']:.2f}x**"
-            rows.append(f"| `{config_name}` | {section['targets']} | {label} | {c['target_frames_per_s']:.2f} "
-                        f"| {c['ms_per_frame']:.0f} | {stages} | {gflops} | {speedup} |")
-    return rows
