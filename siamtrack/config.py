@@ -281,3 +281,5 @@ def _add_siammask_config(cfg):
     cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
     # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
     cfg.TRACK.MASK_THRESHOLD = 0.30
+    # Tracker results: "mask" is the binary mask (False) or the pasted probability map (True).
+    cfg.TRACK.MASK_PROBABILITY = False

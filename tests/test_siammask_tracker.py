@@ -1,0 +1,107 @@
+"""pysot's SiamMask tracker on bag.avi (``pysot_siammask_r50_l3/track.json``, ``masks.npz``):
+boxes within 0.01 px, polygons within 0.05 px and at most 0.1 % of mask pixels different on
+every one of frames 1..100; several targets; the polygon rule."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
+from siamtrack.config import load_config
+from siamtrack.tracking import InputError, SiamMaskTracker, build_tracker
+from siamtrack.tracking.mask_post import mask_polygon
+
+CONFIG = "pysot/siammask_r50_l3"
+BOX_TOL, POLYGON_TOL, MASK_FRACTION, SCORE_TOL = 0.01, 0.05, 0.001, 1e-4
+FRAMES = 100
+
+
+@pytest.fixture(scope="module")
+def reference(reference_dir, bag_video, tmp_path_factory):
+    """Converted weights, pysot's track.json and masks, frames 0..100 of bag.avi."""
+    folder = reference_dir / "pysot_siammask_r50_l3"
+    checkpoint, _ = convert_pysot_checkpoint(load_pysot_file(folder / "weights.pth"))
+    weights = tmp_path_factory.mktemp("weights") / "siammask.pth"
+    torch.save(checkpoint, weights)
+    track = json.loads((folder / "track.json").read_text())
+    packed = np.load(folder / "masks.npz")
+    height, width = (int(v) for v in packed["shape"])
+    masks = [np.unpackbits(row)[:height * width].reshape(height, width).astype(bool) for row in packed["packed"]]
+    capture = cv2.VideoCapture(str(bag_video))
+    frames = [capture.read()[1] for _ in range(FRAMES + 1)]
+    capture.release()
+    return {"weights": weights, "track": track, "masks": masks, "frames": frames}
+
+
+def make_cfg(weights, *opts):
+    return load_config(CONFIG, ["MODEL.DEVICE", "cpu", "MODEL.WEIGHTS", str(weights), *opts])
+
+
+@pytest.fixture(scope="module")
+def api_run(reference):
+    """Results of build_tracker(cfg) over frames 1..100 (run once per module)."""
+    tracker = build_tracker(make_cfg(reference["weights"]))
+    assert isinstance(tracker, SiamMaskTracker)
+    tracker.init(reference["frames"][0], reference["track"]["init_box"])
+    return [tracker.track(frame) for frame in reference["frames"][1:]]
+
+
+def test_boxes_polygons_and_masks_reproduce_pysot(reference, api_run):
+    expected = reference["track"]
+    boxes = np.array([r["bbox"] for r in api_run])
+    np.testing.assert_allclose(boxes, np.array(expected["boxes"][1:]), rtol=0, atol=BOX_TOL)
+    scores = np.array([r["score"] for r in api_run])
+    np.testing.assert_allclose(scores, np.array(expected["scores"][1:], dtype=np.float64), rtol=0, atol=SCORE_TOL)
+    polygons = np.array([r["polygon"] for r in api_run])
+    assert polygons.shape == (FRAMES, 8)
+    np.testing.assert_allclose(polygons, np.array(expected["polygons"][1:]), rtol=0, atol=POLYGON_TOL)
+    for i, (result, mask) in enumerate(zip(api_run, reference["masks"])):
+        assert result["mask"].dtype == bool and result["mask"].shape == mask.shape
+        assert (result["mask"] != mask).mean() <= MASK_FRACTION, f"frame {i + 1}"
+        assert mask.sum() > 1000, "the reference mask is a real blob"
+
+
+def test_several_targets_match_single_target_runs(reference, api_run):
+    """Two targets in one batched forward: each gets its solo box, polygon and mask, bit for bit."""
+    frames = reference["frames"][:3]
+    other = [40.0, 200.0, 80.0, 60.0]
+    tracker = build_tracker(make_cfg(reference["weights"]))
+    tracker.init(frames[0], [reference["track"]["init_box"], other])
+    together = [tracker.track(frame) for frame in frames[1:]]
+    tracker.init(frames[0], other)
+    solo_other = [tracker.track(frame) for frame in frames[1:]]
+    for results, bag, alone in zip(together, api_run, solo_other):
+        for got, want in ((results[0], bag), (results[1], alone)):
+            assert got["bbox"] == want["bbox"] and got["polygon"] == want["polygon"]
+            assert np.array_equal(got["mask"], want["mask"])
+
+
+def test_probability_map_on_request(reference, api_run):
+    tracker = build_tracker(make_cfg(reference["weights"], "TRACK.MASK_PROBABILITY", "True"))
+    tracker.init(reference["frames"][0], reference["track"]["init_box"])
+    result = tracker.track(reference["frames"][1])
+    probability = result["mask"]
+    assert probability.dtype == np.float32 and 0 <= probability.min() and probability.max() <= 1
+    assert np.array_equal(probability > 0.15, api_run[0]["mask"])
+    assert result["polygon"] == api_run[0]["polygon"]
+
+
+def test_a_model_without_refine_is_refused():
+    cfg = load_config("pysot/siamrpn_alex_dwxcorr", ["MODEL.DEVICE", "cpu", "TRACK.TYPE", "SiamMaskTracker"])
+    with pytest.raises(InputError, match="refine"):
+        build_tracker(cfg)
+
+
+def test_polygon_is_the_rotated_box_of_the_largest_region_else_the_box():
+    binary = np.zeros((120, 160), dtype=bool)
+    cv2.ellipse(binary.view(np.uint8), (80, 60), (40, 15), 30, 0, 360, 1, -1)
+    binary[5:9, 5:9] = True  # a smaller second region is ignored
+    polygon = np.array(mask_polygon(binary, (10.0, 10.0), (4.0, 4.0))).reshape(4, 2)
+    assert np.allclose(polygon.mean(axis=0), (80, 60), atol=1)
+    sides = sorted(np.linalg.norm(polygon - np.roll(polygon, 1, axis=0), axis=1))
+    assert 75 < sides[-1] < 85 and 25 < sides[0] < 35  # about 2 x 40 by 2 x 15
+    small = np.zeros((120, 160), dtype=bool)
+    small[10:19, 10:19] = True  # contour area 64 <= 100: the box corners
+    assert mask_polygon(small, (50.0, 40.0), (20.0, 10.0)) == [40.0, 35.0, 60.0, 35.0, 60.0, 45.0, 40.0, 45.0]
