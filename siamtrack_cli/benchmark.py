@@ -25,7 +25,7 @@ __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
 BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
-# + siamtrack.evaluation.speed_io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
+# + siamtrack.evaluation.speed.io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
 CANDIDATES = BACKENDS + ("torch-bf16", "torch-winograd")
 
 
@@ -51,7 +51,6 @@ def build_parser(prog=PROG):
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")
     parser.add_argument("--json", help="write the JSON result here (after every target count)")
-    parser.add_argument("--markdown", metavar="NAME", help="also print README table rows, the config named NAME")
     add_config_arguments(parser, default="siamrpnpp_r50", opts_help="config overrides KEY VALUE ...")
     return parser
 
@@ -91,8 +90,7 @@ def _print_section(result, section):
 
 
 def _benchmark(args):
-    from siamtrack.evaluation.speed import measure_speed
-    from siamtrack.evaluation.speed_io import MARKDOWN_HEADER, markdown_rows, write_result_json
+    from siamtrack.evaluation.speed import measure_speed, write_result_json
     from siamtrack.tracking.video_job import load_tracking_config
     from siamtrack.utils.fileio import check_outputs_spare_inputs
 
@@ -119,9 +117,6 @@ def _benchmark(args):
     if args.json:
         write_result_json(args.json, result)
         print(f"wrote {args.json}")
-    if args.markdown:
-        print(MARKDOWN_HEADER)
-        print("\n".join(markdown_rows(result, args.markdown)))
     return 0
 
 

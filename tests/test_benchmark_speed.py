@@ -11,11 +11,11 @@ from detectron2.modeling import build_model
 from conftest import REPO_ROOT
 from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
 from siamtrack.config import load_config
-from siamtrack.evaluation.pysot_baseline import PysotBaselineTracker
-from siamtrack.evaluation.speed import STAGES
 from siamtrack.checkpoint.loading import load_weights
+from siamtrack.evaluation.speed import STAGES, PysotBaselineTracker
 from siamtrack.tracking import StageTimer
 from siamtrack_cli import benchmark
+from siamtrack_dev import benchmark_rows
 
 ALEX = REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml"
 TINY = REPO_ROOT / "configs" / "quickstart_synthetic.yaml"
@@ -46,7 +46,7 @@ def test_baseline_is_pysot(reference_dir, bag_video, tmp_path):
 def test_benchmark_cli_writes_json(tmp_path, capsys):
     out = tmp_path / "speed.json"
     status = benchmark.main(["--config-file", str(TINY), "--device", "cpu", "--targets", "1", "2", "--frames", "1",
-                             "--repeats", "2", "--warmup", "1", "--json", str(out), "--markdown", "tiny"])
+                             "--repeats", "2", "--warmup", "1", "--json", str(out)])
     printed = capsys.readouterr()
     assert status == 0, printed.err
     result = json.loads(out.read_text())
@@ -65,14 +65,16 @@ def test_benchmark_cli_writes_json(tmp_path, capsys):
             assert c["target_frames_per_s"] == pytest.approx(1000 * section["targets"] / c["ms_per_frame"])
             assert c["gflop_per_frame"] == pytest.approx(result["gflop_per_target_frame"] * section["targets"])
         assert section["candidates"]["pysot_baseline"]["speedup"] == 1.0
-    rows = [line for line in printed.out.splitlines() if line.startswith("| `tiny`")]
-    assert len(rows) == 6 and "speed-up" in printed.out
+    assert benchmark_rows.main([str(out), "tiny"]) == 0  # tools/benchmark_rows.py: the README rows
+    printed = capsys.readouterr().out
+    rows = [line for line in printed.splitlines() if line.startswith("| `tiny`")]
+    assert len(rows) == 6 and "speed-up" in printed
 
 
 def test_benchmark_times_the_torch_variants(tmp_path, capsys):
     """torch-winograd and torch-bf16 are the torch backend with TRACK.WINOGRAD / TRACK.BF16 (and
     only that), timed beside the baseline and labelled in the README rows."""
-    from siamtrack.evaluation.speed import _backend_cfg
+    from siamtrack.evaluation.speed.measure import _backend_cfg
 
     cfg = load_config(str(TINY), ["MODEL.DEVICE", "cpu"])
     for name, key in (("torch-winograd", "WINOGRAD"), ("torch-bf16", "BF16")):
@@ -82,12 +84,13 @@ def test_benchmark_times_the_torch_variants(tmp_path, capsys):
     assert not _backend_cfg(cfg, "torch", None).TRACK.WINOGRAD
     out = tmp_path / "speed.json"
     status = benchmark.main(["--config-file", str(TINY), "--device", "cpu", "--frames", "1", "--repeats", "1",
-                             "--warmup", "0", "--backends", "torch-winograd,torch-bf16", "--json", str(out),
-                             "--markdown", "tiny"])
+                             "--warmup", "0", "--backends", "torch-winograd,torch-bf16", "--json", str(out)])
     printed = capsys.readouterr()
     assert status == 0, printed.err
     (section,) = json.loads(out.read_text())["results"]
     assert set(section["candidates"]) == {"pysot_baseline", "torch-winograd", "torch-bf16"}
+    assert benchmark_rows.main([str(out), "tiny"]) == 0
+    printed = capsys.readouterr()
     assert "| torch, Winograd (float32) |" in printed.out and "| torch, bfloat16 (not exact) |" in printed.out
 
 

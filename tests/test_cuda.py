@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from siamtrack.config import load_config
-from siamtrack.engine.gpu_check.accelerate import CudaGraphTrack
-from siamtrack.engine.gpu_check.exactness import crop_cases, raw_output_error, relative_error, track_boxes
-from siamtrack.engine.gpu_check.models import build_check_model, device_copy, init_box, load_frames
-from siamtrack.engine.gpu_check.plan import SharedData, strict_float32, tiny_plan
-from siamtrack.engine.gpu_check.training import make_batches, train_steps, training_config
-from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack_dev.gpu_check.accelerate import CudaGraphTrack
+from siamtrack_dev.gpu_check.exactness import crop_cases, raw_output_error, relative_error, track_boxes
+from siamtrack_dev.gpu_check.models import build_check_model, device_copy, init_box, load_frames
+from siamtrack_dev.gpu_check.plan import SharedData, strict_float32, tiny_plan
+from siamtrack_dev.gpu_check.training import make_batches, train_steps, training_config
+from siamtrack.evaluation.metrics.ope import overlap_ratio
 from siamtrack.model_zoo import get_config_file
 from siamtrack.structures.crop import opencv_crops, torch_crops
 from siamtrack.tracking import build_tracker, prepare_model

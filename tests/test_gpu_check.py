@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from conftest import REPO_ROOT
-from siamtrack.engine.gpu_check.accelerate import state_tensors
-from siamtrack.engine.gpu_check.plan import strict_float32
-from siamtrack.engine.gpu_check.pytest_run import cuda_test_files, junit_outcomes, suite_dir
-from siamtrack.engine.gpu_check.report import CheckLine, Report, judge
-from siamtrack_cli.gpu_check import SECTIONS, main
+from siamtrack_dev.gpu_check.accelerate import state_tensors
+from siamtrack_dev.gpu_check.plan import strict_float32
+from siamtrack_dev.gpu_check.pytest_run import cuda_test_files, junit_outcomes, suite_dir
+from siamtrack_dev.gpu_check.report import CheckLine, Report, judge
+from siamtrack_dev.gpu_check_cli import SECTIONS, main
 
 STATUSES = {"PASS", "FAIL", "SKIP", "INFO", "ERROR"}
 KINDS = {"exactness", "test", "goal", "info"}

@@ -16,7 +16,8 @@ import torch.nn as nn
 from detectron2.config import CfgNode
 
 from ..checkpoint.pysot import ConversionError, convert_state_dict, load_pysot_file, unwrap_state_dict
-from .errors import ExportError, require
+from ..utils.extras import require
+from .errors import ExportError
 from .layouts import export_opencv, export_siamtrack
 from .manifest import MANIFEST_NAME, new_manifest, write_manifest
 from .verify import as_crops, textured_crops
@@ -49,10 +50,10 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
     Raises:
         ExportError: bad arguments, a model or weights that cannot be exported, or an export that
             fails the checker or differs from PyTorch by more than 1e-4 relative (nothing is left
-            under ``output_dir`` then). :class:`~.errors.MissingExtraError` without onnx/onnxruntime.
+            under ``output_dir`` then). :class:`~siamtrack.utils.extras.MissingExtraError` without onnx/onnxruntime.
     """
-    require("onnx", "ONNX export")
-    require("onnxruntime", "ONNX export")
+    require("onnx", "onnx", "ONNX export")
+    require("onnxruntime", "onnx", "ONNX export")
     if layout not in LAYOUTS:
         raise ExportError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if not isinstance(opset, int) or not OPSET_RANGE[0] <= opset <= OPSET_RANGE[1]:
@@ -156,13 +157,13 @@ def _publish(partial, destination):
 
 
 def _versions(layout):
-    versions = {"torch": torch.__version__, "onnx": require("onnx", "ONNX export").__version__}
+    versions = {"torch": torch.__version__, "onnx": require("onnx", "onnx", "ONNX export").__version__}
     try:
         versions["siamtrack"] = metadata.version("siamtrack")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
         versions["siamtrack"] = "source"
     if layout == "siamtrack":
-        versions["onnxruntime"] = require("onnxruntime", "ONNX export").__version__
+        versions["onnxruntime"] = require("onnxruntime", "onnx", "ONNX export").__version__
     else:
         import cv2
 
