@@ -291,12 +291,9 @@ def _add_test_config(cfg):
 
 
 def _add_siammask_config(cfg):
-    # SiamMask (MODEL.META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md,
-    # "SiamMask"): the mask correlation head and the refine module.
+    # SiamMask (META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md, "SiamMask")
     cfg.MODEL.SIAM_MASK = CN()
     cfg.MODEL.SIAM_MASK.HIDDEN_CHANNELS = 256  # mask head's correlation channels (refine input)
     cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
-    # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
-    cfg.TRACK.MASK_THRESHOLD = 0.30
-    # Tracker results: "mask" is the binary mask (False) or the pasted probability map (True).
-    cfg.TRACK.MASK_PROBABILITY = False
+    cfg.TRACK.MASK_THRESHOLD = 0.30  # binarises the pasted mask (pysot's TRACK.MASK_THERSHOLD)
+    cfg.TRACK.MASK_PROBABILITY = False  # results' "mask": the probability map instead of the binary one

@@ -1,38 +1,33 @@
 """pysot's SiamMask tracker on bag.avi (``pysot_siammask_r50_l3/track.json``, ``masks.npz``):
 boxes within 0.01 px, polygons within 0.05 px and at most 0.1 % of mask pixels different on
 every one of frames 1..100; several targets; the polygon rule."""
-import json
-
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from siamtrack.checkpoint import convert_pysot_checkpoint, load_pysot_file
+from _siammask_reference import CONFIG, load_case
 from siamtrack.config import load_config
 from siamtrack.tracking import InputError, SiamMaskTracker, build_tracker
 from siamtrack.tracking.mask_post import mask_polygon
 
-CONFIG = "pysot/siammask_r50_l3"
 BOX_TOL, POLYGON_TOL, MASK_FRACTION, SCORE_TOL = 0.01, 0.05, 0.001, 1e-4
 FRAMES = 100
+
+
+@pytest.fixture(scope="module", autouse=True)
+def two_threads():
+    """pysot's reference ran on two intra-op threads; oneDNN's rounding depends on the count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
 def reference(reference_dir, bag_video, tmp_path_factory):
     """Converted weights, pysot's track.json and masks, frames 0..100 of bag.avi."""
-    folder = reference_dir / "pysot_siammask_r50_l3"
-    checkpoint, _ = convert_pysot_checkpoint(load_pysot_file(folder / "weights.pth"))
-    weights = tmp_path_factory.mktemp("weights") / "siammask.pth"
-    torch.save(checkpoint, weights)
-    track = json.loads((folder / "track.json").read_text())
-    packed = np.load(folder / "masks.npz")
-    height, width = (int(v) for v in packed["shape"])
-    masks = [np.unpackbits(row)[:height * width].reshape(height, width).astype(bool) for row in packed["packed"]]
-    capture = cv2.VideoCapture(str(bag_video))
-    frames = [capture.read()[1] for _ in range(FRAMES + 1)]
-    capture.release()
-    return {"weights": weights, "track": track, "masks": masks, "frames": frames}
+    return load_case(reference_dir, bag_video, tmp_path_factory.mktemp("weights"), FRAMES)
 
 
 def make_cfg(weights, *opts):

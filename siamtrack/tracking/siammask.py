@@ -40,6 +40,11 @@ class SiamMaskTracker(SiamRPNTracker):
         self.paster = MaskPaster(self.instance_size, self.exemplar_size, self.box_coder.stride,
                                  self.score_size_offset, MASK_SIZE)
 
+    def _forward(self, crops, ids):
+        # pysot's SiamMask outputs (the shared reference) come from NCHW-contiguous search crops;
+        # the layout selects the convolution kernels, hence their rounding.
+        return super()._forward(crops.contiguous(), ids)
+
     def _step(self, targets, plans, outputs, frame_shape):
         # The search windows (x, y, side) as pysot takes them: around the centres before the update.
         crop_boxes = [(t.center[0] - p.sides[0] / 2, t.center[1] - p.sides[0] / 2, p.sides[0])

@@ -10,7 +10,7 @@ unless ``mask_logits`` is set. Measured in one run, interleaved (a busy machine 
 * ``siamtrack``: ``build_tracker(cfg)``'s default model and tracker;
 * ``network``: the prepared model's ``track()`` with and without the mask logits, alone.
 
-    python -m siamtrack.evaluation.siammask_speed [--video bag.avi] [--frames 5] [--repeats 3] \\
+    python -m siamtrack.evaluation.speed.siammask [--video bag.avi] [--frames 5] [--repeats 3] \\
         [MODEL.WEIGHTS siammask.pth]
 
 prints seconds per frame and the speed-ups over the baseline (medians over the repeats).
@@ -22,11 +22,11 @@ import time
 import torch
 from detectron2.modeling import build_model
 
-from ..checkpoint.loading import load_weights
-from ..config import load_config
-from ..tracking import SiamMaskTracker, build_tracker
-from ..tracking.build import prepare_model
-from .speed_io import load_frames, target_boxes
+from ...checkpoint.loading import load_weights
+from ...config import load_config
+from ...tracking import SiamMaskTracker, build_tracker
+from ...tracking.build import prepare_model
+from .io import load_frames, target_boxes
 
 __all__ = ["measure_mask_saving", "main"]
 
