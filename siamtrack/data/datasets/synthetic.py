@@ -207,6 +207,8 @@ class SyntheticVideo:
 
 def synthetic_video_dicts(num_videos, seed, num_frames, size=FRAME_SIZE, prefix="synthetic"):
     """``num_videos`` synthetic videos as video dicts (frames rendered by ``frame_source``)."""
+    from .synthetic_masks import SyntheticMask  # it builds on SyntheticVideo
+
     videos = []
     for index in range(int(num_videos)):
         video = SyntheticVideo(seed, index, num_frames, size)
@@ -215,6 +217,7 @@ def synthetic_video_dicts(num_videos, seed, num_frames, size=FRAME_SIZE, prefix=
         videos.append({
             "video": f"{prefix}_{index:05d}",
             "frame_source": video,
+            "mask_source": SyntheticMask(video),  # the target's pixels, for SiamMask
             "height": video.height,
             "width": video.width,
             "tracks": {0: {"frames": np.arange(num_frames, dtype=np.int32),
