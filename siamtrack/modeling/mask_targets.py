@@ -6,7 +6,8 @@ IoU at least the RPN's positive threshold. The target of a position is the searc
 inside the 127 x 127 window the tracker pastes that position's mask from (its corner at
 ``stride * (x - offset / 2)`` crop pixels; docs/tracking.md, "SiamMask"), resampled to the
 predicted side (63 for the mask head, 127 for the refine module). The loss is the binary logistic
-loss of every pixel, averaged over the pixels and the positions of the batch.
+loss of every pixel, averaged over a position's pixels and summed over the positions (the
+paper's), per pair that has a mask.
 """
 import torch
 import torch.nn.functional as F
@@ -49,12 +50,15 @@ def mask_targets(search_masks, positions, stride, offset, out_size):
     return (sampled.reshape(len(positions), -1) >= 0.5).float()
 
 
-def mask_loss(logits, targets):
-    """Binary logistic loss of mask logits (P, N) against 0/1 ``targets``, mean over everything
-    (0, keeping the graph, without positions)."""
+def mask_loss(logits, targets, num_pairs):
+    """Binary logistic loss of mask logits (P, N) against 0/1 ``targets``: each position's mean
+    over its pixels, summed over the positions (the paper's), divided by ``num_pairs`` (the
+    pairs that have a mask) so that it does not grow with the batch; 0, keeping the graph,
+    without positions."""
     if logits.numel() == 0:
         return logits.sum() * 0.0
-    return F.binary_cross_entropy_with_logits(logits, targets)
+    per_position = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(dim=1)
+    return per_position.sum() / max(int(num_pairs), 1)
 
 
 def mask_iou(logits, targets):

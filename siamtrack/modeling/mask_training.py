@@ -71,17 +71,17 @@ class MaskTraining:
             outputs = model.rpn_head(z_feats, x_feats)
             losses = model.rpn_head.losses(outputs, gt_boxes, negatives, int(batched_inputs[0]["search"].shape[-1]))
         logits, targets = self.predictions(model, batched_inputs, z_feats, refine_maps, x_feats, gt_boxes, negatives)
-        losses["loss_mask"] = self.loss_weight * mask_loss(logits, targets)
+        with_masks = sum(d.get("search_mask") is not None and not n for d, n in zip(batched_inputs, negatives))
+        losses["loss_mask"] = self.loss_weight * mask_loss(logits, targets, with_masks)
         return losses
 
     def predictions(self, model, batched_inputs, z_feats, refine_maps, x_feats, gt_boxes, negatives):
         """``(logits (P, side*side), 0/1 targets)`` at the positive positions of the pairs that
         have a mask (the stage's prediction: the mask head's, or the refine module's)."""
         kernel = model.mask_head.template(z_feats[0])
-        if self.stage == "mask":
-            head_logits, corr = model.mask_head.track(x_feats[0], kernel)
-        else:
-            corr = model.mask_head.correlation(x_feats[0], kernel)
+        corr = model.mask_head.correlation(x_feats[0], kernel)
+        if self.stage == "mask":  # all but the last 1x1 conv on the whole map (its BatchNorm's batch)
+            hidden = model.mask_head.head[:-1](corr)
         size, search_size = corr.shape[-1], int(batched_inputs[0]["search"].shape[-1])
         anchors = cxcywh_to_xyxy(torch.tensor(model.rpn_head.box_coder.anchors(size, search_size)))
         positions = []
@@ -95,8 +95,10 @@ class MaskTraining:
         if not positions:
             side = self.mask_side if self.stage == "mask" else MASK_SIZE
             return corr.new_zeros((0, side * side)) + corr.sum() * 0, corr.new_zeros((0, side * side))
-        if self.stage == "mask":
-            logits = torch.stack([head_logits[b, :, y, x] for b, y, x in positions])
+        if self.stage == "mask":  # the last conv only where it is used: the positive positions
+            last = model.mask_head.head[-1]
+            picked = torch.stack([hidden[b, :, y, x] for b, y, x in positions])
+            logits = torch.nn.functional.linear(picked, last.weight.flatten(1), last.bias)
             side = self.mask_side
         else:
             crops = [refine_crops(*(refine_maps[n][b:b + 1] for n in ("stem", "layer1", "layer2")), corr[b:b + 1], (y, x))

@@ -19,6 +19,8 @@ from collections import OrderedDict
 import cv2
 import numpy as np
 
+from .synthetic_masks import SyntheticMask
+
 FRAME_SIZE = (320, 240)  # width, height
 NUM_TRAIN, TRAIN_FRAMES, TRAIN_SEED = 2000, 50, 0
 NUM_TEST, TEST_FRAMES, TEST_SEED = 8, 60, 1000
@@ -207,8 +209,6 @@ class SyntheticVideo:
 
 def synthetic_video_dicts(num_videos, seed, num_frames, size=FRAME_SIZE, prefix="synthetic"):
     """``num_videos`` synthetic videos as video dicts (frames rendered by ``frame_source``)."""
-    from .synthetic_masks import SyntheticMask  # it builds on SyntheticVideo
-
     videos = []
     for index in range(int(num_videos)):
         video = SyntheticVideo(seed, index, num_frames, size)

@@ -3,13 +3,12 @@ where :class:`~siamtrack.data.datasets.synthetic.SyntheticVideo` draws its targe
 ellipse) and the occluding bar does not cover it."""
 import numpy as np
 
-from .synthetic import SyntheticVideo
-
 __all__ = ["SyntheticMask"]
 
 
 class SyntheticMask:
-    """``mask(track_id, frame)`` -> (H, W) uint8 0/1 of the target of ``video`` (picklable)."""
+    """``mask(track_id, frame)`` -> (H, W) uint8 0/1 of the target of ``video``, a
+    :class:`~siamtrack.data.datasets.synthetic.SyntheticVideo` (picklable)."""
 
     def __init__(self, video):
         self.video = video
@@ -19,8 +18,8 @@ class SyntheticMask:
         video, i = self.video, int(frame)
         _, _, _, shape, _ = video._assets()
         out = np.zeros((video.height, video.width), np.uint8)
-        SyntheticVideo._paste(out, np.ones((64, 64), np.uint8), shape, video.boxes[i])
+        video._paste(out, np.ones((64, 64), np.uint8), shape, video.boxes[i])
         occluder = video.occluder_box(i)
         if occluder is not None:
-            SyntheticVideo._paste(out, np.zeros((64, 64), np.uint8), np.full((64, 64), 255, np.uint8), occluder)
+            video._paste(out, np.zeros((64, 64), np.uint8), np.full((64, 64), 255, np.uint8), occluder)
         return out
