@@ -264,8 +264,7 @@ def _add_tracker_config(cfg):
     cfg.TRACK.SIAMFC.SCALE_LR = 0.59  # damping of the size update
     cfg.TRACK.SIAMFC.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
     cfg.TRACK.SIAMFC.RESPONSE_UPSCALE = 16  # bicubic upsampling of the response (17 -> 272)
-    # Runtime of the network: "torch" (PyTorch) or "onnxruntime" (MODEL.WEIGHTS names a folder
-    # exported by tools/export_onnx.py; needs the onnx extra; docs/deploy.md).
+    # Runtime of the network: "torch" or "onnxruntime" (MODEL.WEIGHTS: a folder of tools/export_onnx.py; onnx extra; docs/deploy.md).
     cfg.TRACK.BACKEND = "torch"
     # Inference speed-ups (exactness is kept: outputs match the plain forward).
     cfg.TRACK.FUSE_CONV_BN = True
@@ -281,6 +280,7 @@ def _add_tracker_config(cfg):
     # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may
     # differ there; False runs each target alone.
     cfg.TRACK.BATCH_TARGETS = True
+    cfg.TRACK.DASIAMRPN = CN({"SMALL_TARGET_AREA": 0.0, "SMALL_INSTANCE_SIZE": 287, "WINDOW": "hanning"})  # docs/model.md
 
 
 def _add_test_config(cfg):

@@ -35,13 +35,7 @@ LAYERS = {
     "siamtrack": 9,  # the package root: registers everything on `import siamtrack`; nothing imports it
     "siamtrack_dev": 10,  # tools/siamtrack_dev: checks and studies of the library, not shipped
 }
-
-# Imports known to break the order, in code that other branches of issue 8 rework.
-# To be removed at merge: each entry must disappear with the branch that fixes it.
-ALLOWED_EDGES = set()  # no exceptions: every import points down the layer order
-
-# Modules over MAX_LINES in code that other branches of issue 8 split. To be removed at merge.
-ALLOWED_LONG = set()
+# No exceptions: every import points down the layer order and every module is short enough.
 
 
 def module_files():
@@ -121,12 +115,6 @@ def import_graph():
 EDGES = import_graph()
 
 
-def is_allowed(edge):
-    """Whether ``edge`` is an allow-listed import, or a package ``__init__`` that one runs."""
-    src, _ = edge
-    return edge in ALLOWED_EDGES or (src, EDGES[edge][1]) in ALLOWED_EDGES
-
-
 def _edge(src, dst):
     line, named = EDGES[(src, dst)]
     via = f" (importing {named})" if named != dst else ""
@@ -174,12 +162,12 @@ def test_every_module_has_a_layer():
 
 def test_no_upward_import():
     upward = [_edge(src, dst) for src, dst in sorted(EDGES)
-              if not is_allowed((src, dst)) and layer_of(dst) > layer_of(src)]
+              if layer_of(dst) > layer_of(src)]
     assert not upward, "imports of a higher layer (docs/architecture.md):\n" + "\n".join(upward)
 
 
 def test_no_import_cycle():
-    edges = [e for e in EDGES if not is_allowed(e)]
+    edges = list(EDGES)
     cycles = [sorted(c) for c in strongly_connected(MODULES, edges) if len(c) > 1]
     report = []
     for members in cycles:
@@ -188,18 +176,10 @@ def test_no_import_cycle():
     assert not cycles, "\n".join(report)
 
 
-def test_allowed_edges_still_exist():
-    """An allow-list entry whose import is gone must leave the list."""
-    stale = sorted(e for e in ALLOWED_EDGES if e not in EDGES or EDGES[e][1] != e[1])
-    assert not stale, f"remove from ALLOWED_EDGES (the import is gone): {stale}"
-
-
 def test_no_module_over_300_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
-    over = sorted(f"{MODULES[m].relative_to(REPO)}: {n} lines" for m, n in long.items() if m not in ALLOWED_LONG)
+    over = sorted(f"{MODULES[m].relative_to(REPO)}: {n} lines" for m, n in long.items())
     assert not over, f"modules over {MAX_LINES} lines:\n" + "\n".join(over)
-    stale = sorted(ALLOWED_LONG - set(long))
-    assert not stale, f"remove from ALLOWED_LONG (now short enough): {stale}"
 
 
 TOOLS = sorted(p for p in (REPO / "tools").glob("*.py") if p.name != "install_detectron2.py")

@@ -21,6 +21,7 @@ from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
 from ..utils.errors import InputError, first_line
 from ..utils.fileio import check_outputs_spare_inputs, file_kind
+from .dasiamrpn import detect_dasiamrpn_variant, is_dasiamrpn_state_dict, rename_dasiamrpn_keys, variant_config_name
 from .loading import mismatch_report
 
 __all__ = [
@@ -119,9 +120,10 @@ def detect_experiment(state_dict):
 
 
 def experiment_config_name(experiment):
-    """The packaged config name of a pysot experiment (``pysot/<experiment>.yaml``): what
-    ``--config-file`` and ``siamtrack.model_zoo`` accept from any folder."""
-    return f"pysot/{experiment}.yaml"
+    """The packaged config name of a pysot experiment (``pysot/<experiment>.yaml``; a name with a
+    folder, as ``dasiamrpn/siamrpn_big``, is kept): what ``--config-file`` and
+    ``siamtrack.model_zoo`` accept from any folder."""
+    return f"{experiment}.yaml" if "/" in experiment else f"pysot/{experiment}.yaml"
 
 
 def experiment_config_path(experiment):
@@ -189,20 +191,29 @@ def _load_cfg(config_file):
     return cfg
 
 
-def convert_pysot_checkpoint(obj, config_file=None):
-    """Convert a loaded pysot checkpoint object.
+def convert_pysot_checkpoint(obj, config_file=None, file_name=""):
+    """Convert a loaded pysot (or official DaSiamRPN) checkpoint object.
 
     Args:
         obj: what ``torch.load`` returned (state_dict, snapshot wrapper, ``module.`` keys).
         config_file: siamtrack YAML of the architecture; detected from the keys when None.
+        file_name: the checkpoint's file name (tells DaSiamRPN's VOT model from its OTB one).
 
     Returns:
         ``(checkpoint, experiment)``: the detectron2 checkpoint dict and the detected pysot
         experiment name (None when ``config_file`` was given).
     """
     state_dict = unwrap_state_dict(obj)
-    _check_model_checkpoint(state_dict)
     experiment = None
+    if is_dasiamrpn_state_dict(state_dict):  # the official DaSiamRPN files (checkpoint/dasiamrpn.py)
+        variant, problem = detect_dasiamrpn_variant(state_dict, file_name)
+        if problem:
+            raise ConversionError(problem)
+        state_dict = rename_dasiamrpn_keys(state_dict)
+        if config_file is None:
+            experiment = variant_config_name(variant)[: -len(".yaml")]
+            config_file = get_config_file(variant_config_name(variant))
+    _check_model_checkpoint(state_dict)
     if config_file is None:
         experiment = detect_experiment(state_dict)
         config_file = experiment_config_path(experiment)
@@ -250,6 +261,7 @@ def convert_pysot_file(input_path, output_path, config_file=None):
     An ``output_path`` that is the input (or the config) is refused before anything is read.
     """
     check_outputs_spare_inputs([("output", output_path)], [("input", input_path), ("--config-file", config_file)])
-    checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file)
+    checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file,
+                                                      os.path.basename(input_path))
     save_checkpoint(checkpoint, output_path)
     return len(checkpoint["model"]), (config_file if experiment is None else experiment_config_name(experiment))

@@ -3,6 +3,7 @@ tracker), pysot's SiamRPN tracker (exact), its long-term variant, pysot's SiamMa
 SiamFC tracker, frame normalisation and video readers/writers for ``tools/track_video.py``."""
 from ..utils.errors import InputError
 from .base import BaseTracker
+from .dasiamrpn import DaSiamRPNTracker
 from .build import (
     DeviceError, WeightsError, build_inference_model, default_device, load_weights, prepare_model, resolve_device,
 )
@@ -17,7 +18,8 @@ from .tracker import SiamRPNTracker, SiamTracker
 
 __all__ = [
     "TRACKER_REGISTRY", "build_tracker", "BaseTracker", "SiamTracker", "SiamRPNTracker", "SiamRPNLTTracker",
-    "SiamFCTracker", "SiamMaskTracker", "build_inference_model", "prepare_model", "load_weights", "resolve_device", "default_device",
+    "SiamFCTracker", "SiamMaskTracker", "DaSiamRPNTracker", "build_inference_model", "prepare_model", "load_weights",
+    "resolve_device", "default_device",
     "normalize_frame", "validate_box", "StageTimer", "InputError", "TrackerInputError", "FrameError",
     "DeviceError", "WeightsError",
 ]

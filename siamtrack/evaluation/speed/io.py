@@ -12,7 +12,7 @@ from ...utils.fileio import atomic_write
 from ...utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "STAGES"]
+           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "STAGES", "MIN_FRAME_SIDE", "MAX_TARGETS"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -29,7 +29,8 @@ def synthetic_clip(count, size=(360, 480)):
 
 def load_frames(video, count):
     """``count`` frames in memory (``video`` looped if shorter; a synthetic clip when None) and a
-    description of where they come from. Every candidate of the benchmark tracks these frames."""
+    description of where they come from. Every candidate of the benchmark tracks these frames.
+    :class:`InputError` for frames smaller than :data:`MIN_FRAME_SIDE` on a side."""
     if video is None:
         return synthetic_clip(count), "synthetic 480x360 clip"
     frames = []
@@ -42,7 +43,17 @@ def load_frames(video, count):
                     break
         if len(frames) == before:  # would loop forever
             raise VideoSourceError(f"{video} has no frames")
+        height, width = frames[0].shape[:2]
+        if min(height, width) < MIN_FRAME_SIDE:
+            raise InputError(f"{video}: frames of {width}x{height} pixels; the benchmark needs at least "
+                             f"{MIN_FRAME_SIDE}x{MIN_FRAME_SIDE} (its targets are a fifth of the frame wide)")
     return frames, str(video)
+
+
+MIN_FRAME_SIDE = 32  # pixels: the targets of target_boxes are a fifth of the width, a quarter of the height
+# Target counts above this are refused: the baseline tracks them one by one, and 128 targets
+# already take the baseline minutes per repeat on a CPU (docs/deploy.md, "Speed").
+MAX_TARGETS = 128
 
 
 def target_boxes(n, shape):

@@ -27,10 +27,12 @@ from ...tracking import StageTimer, build_tracker, prepare_model, resolve_device
 from ...utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
 from .io import (
-    BF16_CANDIDATE, STAGES, TORCH_VARIANTS, WINOGRAD_CANDIDATE, load_frames, machine_load, target_boxes, versions,
+    BF16_CANDIDATE, MAX_TARGETS, STAGES, TORCH_VARIANTS, WINOGRAD_CANDIDATE, load_frames, machine_load, target_boxes,
+    versions,
 )
 
-__all__ = ["BASELINE", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "STAGES", "network_gflop", "measure_speed"]
+__all__ = ["BASELINE", "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "STAGES", "network_gflop", "check_export_matches",
+           "measure_speed"]
 
 BASELINE = "pysot_baseline"
 
@@ -47,6 +49,30 @@ def network_gflop(model, cfg):
         with counter:
             model.track(torch.zeros(1, 3, size, size, device=model.device), state)
     return counter.get_total_flops() / 1e9
+
+
+def check_export_matches(model, cfg, folder):
+    """:class:`~siamtrack.export.ExportError` (one line) unless ``folder`` is an export of
+    ``model``: its ``model.json`` agrees with ``cfg`` and its graphs give the model's maps, within
+    the export check's tolerance, on the export check's textured crops (another width, layout or
+    set of weights differs far more). The speed-up of another network would mean nothing."""
+    from ...export import TOLERANCE, ExportError, OnnxSiamModel, relative_difference
+    from ...export.backend import check_export_config
+    from ...export.verify import textured_crops
+
+    exported = OnnxSiamModel(folder)
+    check_export_config(exported.manifest, cfg, folder)
+    z = textured_crops(1, int(cfg.TRACK.EXEMPLAR_SIZE), seed=0)
+    x = textured_crops(1, int(cfg.TRACK.INSTANCE_SIZE), seed=1)
+    with torch.no_grad():
+        reference = model.track(x.to(model.device), model.template(z.to(model.device)))
+    outputs = exported.track(x, exported.template(z))
+    worst = max(relative_difference(torch.as_tensor(outputs[key]).cpu(), reference[key].float().cpu())
+                for key in reference)
+    if not worst <= TOLERANCE:
+        raise ExportError(f"{folder} is not an export of this config's model and weights: its maps differ from "
+                          f"theirs by {worst:.3g} relative (tolerance {TOLERANCE:g}); export MODEL.WEIGHTS with "
+                          "this config (siamtrack-export)")
 
 
 class _Candidate:
@@ -146,6 +172,8 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
     if is_export_folder(cfg.MODEL.WEIGHTS):
         raise InputError(f"MODEL.WEIGHTS {cfg.MODEL.WEIGHTS} is an ONNX export; the benchmark's baseline needs "
                          "the PyTorch checkpoint: give it as MODEL.WEIGHTS and the export as --onnx")
+    if not targets or not all(1 <= n <= MAX_TARGETS for n in targets):
+        raise InputError(f"target counts must be from 1 to {MAX_TARGETS}, got {list(targets)}")
     if threads:
         torch.set_num_threads(threads)
     device = resolve_device(cfg.MODEL.DEVICE)
@@ -153,6 +181,8 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
     eager = build_model(cfg).eval()
     if cfg.MODEL.WEIGHTS:
         load_weights(eager, cfg.MODEL.WEIGHTS)
+    if "onnxruntime" in backends and onnx_dir is not None:
+        check_export_matches(eager, cfg, onnx_dir)
     gflop = network_gflop(eager, cfg)
     count = 1 + warmup + frames * repeats
     clip, source = load_frames(video, count)

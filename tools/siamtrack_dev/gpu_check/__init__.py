@@ -13,7 +13,7 @@ from siamtrack.tracking import resolve_device
 from siamtrack.utils.errors import InputError
 from .exactness import run_exactness
 from .models import MODEL_NAMES, build_check_model, load_frames
-from .plan import SECTIONS, Deadline, device_meta, find_shared, full_plan, tiny_plan
+from .plan import SECTIONS, Deadline, device_meta, find_shared, full_plan, tiny_plan, watchdog
 from .pytest_run import run_pytest
 from .report import CheckLine, Report
 from .throughput import run_speed
@@ -22,6 +22,9 @@ from .training import run_training
 __all__ = ["SECTIONS", "run_gpu_check", "Report", "CheckLine"]
 
 PYTEST_SHARE = 0.3  # of the budget, at most, for the test subprocess
+# A section still running this long after the budget is spent is hung: the watchdog ends the
+# process (the report files keep every line measured so far).
+WATCHDOG_GRACE_S = 180.0
 
 
 def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=None, table_path=None,
@@ -31,7 +34,8 @@ def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=Non
     ``shared``: the folder of the shared test data (reference/ and data/bag.avi; default: see
     :func:`~.plan.find_shared`); ``skip``: section names of :data:`SECTIONS` not to run;
     ``json_path`` / ``table_path``: files kept up to date as lines come; ``budget_s``: the time
-    budget (default 360 s, tiny 300 s) after which the remaining steps are skipped.
+    budget (default 360 s, tiny 300 s) after which the remaining steps are skipped (a section
+    still running :data:`WATCHDOG_GRACE_S` after it ends the process: see :func:`~.plan.watchdog`).
     Raises :class:`~siamtrack.utils.errors.InputError` for an unusable device or missing data.
     """
     unknown = sorted(set(skip) - set(SECTIONS))
@@ -47,7 +51,8 @@ def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=Non
             "plan": plan.__dict__}
     report = Report(meta, json_path, table_path, echo)
     report.progress(f"GPU check on {meta['device_name']} ({device}), {'tiny' if tiny else 'full'} sizes, "
-                    f"budget {plan.budget_s:.0f} s")
+                    f"budget {plan.budget_s:.0f} s; torch {meta['torch']}, CUDA {meta.get('cuda', '-')}, driver "
+                    f"{meta.get('driver', '-')}, OpenCV {meta['opencv']}, NumPy {meta['numpy']}")
     frames = load_frames(data, max(plan.tracked_frames + 1, plan.crop_frames, 4))
     models = []
 
@@ -71,7 +76,8 @@ def run_gpu_check(device="cuda", tiny=False, shared=None, skip=(), json_path=Non
             continue
         count = len(report.lines)
         kind = "exactness" if name in ("exactness", "pytest") else "info"
-        with report.guard(name, f"{name} section", kind):
+        hang_after = max(deadline.left(), 0.0) + WATCHDOG_GRACE_S
+        with report.guard(name, f"{name} section", kind), watchdog(hang_after):
             steps[name]()
         failed = any(line.status == "ERROR" and line.name == f"{name} section" for line in report.lines[count:])
         report.end_section(name, "error" if failed else "done", time.perf_counter() - start)

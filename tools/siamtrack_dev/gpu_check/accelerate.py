@@ -4,7 +4,9 @@ Both wrap a model with ``template(z)`` / ``track(x, state)`` (what every tracker
 are ``nn.Module``\\ s holding it, so the tracker still finds the model's device and dtype. Only
 ``track`` (the per-frame search branch, correlation and head) is accelerated; ``template``
 runs once per target. They live here, not among the tracker's options, until the check has
-shown on a GPU that they help (docs/gpu.md).
+shown on a GPU that they help (docs/gpu.md). Each keeps the latest input of ``track`` in
+``last_input``, so the check compares a wrapper with its model on exactly what the tracker fed
+it (the same shape, dtype and memory layout: no extra compilation or graph capture).
 """
 import torch
 import torch.nn as nn
@@ -34,6 +36,7 @@ class CudaGraphTrack(nn.Module):
     def __init__(self, model, warmup=3, max_graphs=8):
         super().__init__()
         self.inner = model
+        self.last_input = None  # the latest (x, state) given to track: the tracker's own layout
         self.warmup = warmup
         self.max_graphs = max_graphs
         self._graphs = {}
@@ -44,6 +47,7 @@ class CudaGraphTrack(nn.Module):
 
     def track(self, x, state):
         """The wrapped model's ``track(x, state)``, replayed from a captured graph."""
+        self.last_input = (x, state)
         key = (tuple(x.shape), x.dtype, x.stride(), tuple(t.data_ptr() for t in state_tensors(state)))
         if key not in self._graphs:
             if len(self._graphs) >= self.max_graphs:
@@ -75,6 +79,7 @@ class CompiledTrack(nn.Module):
     def __init__(self, model, **compile_options):
         super().__init__()
         self.inner = model
+        self.last_input = None  # the latest (x, state) given to track: the tracker's own layout
         self._track = torch.compile(model.track, dynamic=False, **compile_options)
 
     def template(self, z):
@@ -83,4 +88,5 @@ class CompiledTrack(nn.Module):
 
     def track(self, x, state):
         """The compiled ``track(x, state)``."""
+        self.last_input = (x, state)
         return self._track(x, state)

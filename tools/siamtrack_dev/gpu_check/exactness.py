@@ -8,6 +8,7 @@ last-bit differences whenever two anchors nearly tie); half precision and TF32 (
 default for cuDNN float32 convolutions) vs float32 on the device. Then GPU crops
 (:func:`~siamtrack.structures.crop.torch_crops`) vs OpenCV's, bit for bit.
 """
+import cv2
 import numpy as np
 import torch
 
@@ -19,7 +20,7 @@ from .plan import strict_float32
 from .report import CheckLine, judge
 
 __all__ = ["RAW_BOUND", "REFERENCE_BOX_BOUND", "relative_error", "raw_output_error", "track_boxes",
-           "crop_cases", "crop_mismatches", "run_exactness"]
+           "crop_cases", "crop_mismatches", "crop_note", "run_exactness"]
 
 RAW_BOUND = 1e-4
 REFERENCE_BOX_BOUND = 0.01  # px: tests/test_tracker_reference.py's bound against pysot
@@ -140,5 +141,20 @@ def run_exactness(report, plan, shared, device, models, frames, deadline):
     report.progress(name)
     with report.guard(SECTION, name, "exactness"):
         differing, compared = crop_mismatches(frames[:plan.crop_frames], device)
+        control = crop_mismatches(frames[:plan.crop_frames], torch.device("cpu"))[0] if differing else 0
         report.add(CheckLine(SECTION, name, differing, "values differ", "== 0 (bit-exact)",
-                             judge(differing, "==", 0), "exactness", details={"compared_values": compared}))
+                             judge(differing, "==", 0), "exactness", note=crop_note(differing, control),
+                             details={"compared_values": compared, "cpu_twin_differing": control,
+                                      "opencv": cv2.__version__, "numpy": np.__version__}))
+
+
+def crop_note(differing, cpu_differing):
+    """What a crop mismatch points to. The torch twin reproduces the fixed-point arithmetic of the
+    OpenCV build it was written against; when the twin on the CPU differs from this machine's
+    OpenCV too (``cpu_differing``), the cause is the OpenCV build, not the device."""
+    if not differing:
+        return ""
+    if cpu_differing:
+        return (f"the CPU twin differs from OpenCV {cv2.__version__} too ({cpu_differing} values): this OpenCV "
+                "build resizes differently, not the device")
+    return f"the CPU twin matches OpenCV {cv2.__version__}: the device's crops differ"

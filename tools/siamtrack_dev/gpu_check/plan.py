@@ -2,7 +2,9 @@
 device, float32 precision and the time budget."""
 import contextlib
 import datetime
+import faulthandler
 import os
+import subprocess
 import platform
 import time
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ import torch
 from siamtrack.utils.errors import InputError
 
 __all__ = ["SECTIONS", "CheckPlan", "full_plan", "tiny_plan", "SharedData", "find_shared", "Deadline",
-           "strict_float32", "synchronize", "device_meta"]
+           "BudgetSpent", "watchdog", "strict_float32", "synchronize", "library_versions", "device_meta"]
 
 SECTIONS = ("pytest", "exactness", "training", "speed")
 REFERENCE_MODEL = "pysot_siamrpn_alex_dwxcorr"
@@ -96,28 +98,56 @@ def find_shared(explicit=None, repo_root=None):
     raise InputError(shared_problem(candidates[0]))
 
 
+class BudgetSpent(Exception):
+    """A step ran past its share of the time budget (the report says SKIP with this message)."""
+
+
 class Deadline:
     """The check's time budget: ``left()`` seconds remain of ``budget_s`` from creation."""
 
-    def __init__(self, budget_s):
-        self.end = time.perf_counter() + budget_s
+    def __init__(self, budget_s, end=None):
+        self.budget_s = budget_s
+        self.end = time.perf_counter() + budget_s if end is None else end
 
     def left(self):
         """Seconds left (negative once spent)."""
         return self.end - time.perf_counter()
 
+    def step(self, seconds):
+        """A step's own deadline: ``seconds`` from now, or this deadline's end if that is sooner."""
+        return Deadline(seconds, min(self.end, time.perf_counter() + seconds))
+
+    def check(self, what):
+        """Raise :class:`BudgetSpent` (naming ``what``) once the time is spent."""
+        if self.left() <= 0:
+            raise BudgetSpent(f"{what}: over its time budget ({self.budget_s:.0f} s)")
+
+
+@contextlib.contextmanager
+def watchdog(seconds):
+    """End the process (with every thread's traceback on stderr, exit status 1) if the block runs
+    longer than ``seconds``: a hung step (a CUDA call, a compilation) cannot be interrupted from
+    Python, and the report written so far is kept (its files are rewritten after every line)."""
+    faulthandler.dump_traceback_later(max(1.0, seconds), exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
 
 def _set_precision(conv, matmul):
-    """Set cuDNN convolution / CUDA matmul float32 precision (``"ieee"`` or ``"tf32"``);
-    returns the previous pair."""
-    cudnn = torch.backends.cudnn
-    if hasattr(cudnn, "conv") and hasattr(cudnn.conv, "fp32_precision"):  # torch >= 2.9
-        previous = (cudnn.conv.fp32_precision, torch.backends.cuda.matmul.fp32_precision)
-        cudnn.conv.fp32_precision, torch.backends.cuda.matmul.fp32_precision = conv, matmul
-        return previous
-    previous = ("tf32" if cudnn.allow_tf32 else "ieee", "tf32" if torch.backends.cuda.matmul.allow_tf32 else "ieee")
+    """Set cuDNN's and CUDA matmul's float32 precision (``"ieee"`` or ``"tf32"``); returns the
+    previous pair.
+
+    Only the long-standing flags (``allow_tf32``) are set: PyTorch >= 2.9 also has per-operator
+    ``fp32_precision`` flags, and once the two APIs are mixed, reading a flag of the other one
+    raises (``torch.backends.cudnn.allow_tf32`` after ``cudnn.conv.fp32_precision`` was set).
+    Set through the old API, both read consistently.
+    """
+    cudnn, matmul_flags = torch.backends.cudnn, torch.backends.cuda.matmul
+    previous = ("tf32" if cudnn.allow_tf32 else "ieee", "tf32" if matmul_flags.allow_tf32 else "ieee")
     cudnn.allow_tf32 = conv == "tf32"
-    torch.backends.cuda.matmul.allow_tf32 = matmul == "tf32"
+    matmul_flags.allow_tf32 = matmul == "tf32"
     return previous
 
 
@@ -142,14 +172,36 @@ def synchronize(device):
         torch.cuda.synchronize(device)
 
 
+def _driver_version():
+    """The NVIDIA driver's version (``nvidia-smi``), or None."""
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = out.stdout.strip().splitlines()
+    return lines[0].strip() if out.returncode == 0 and lines else None
+
+
+def library_versions():
+    """Versions of what the check's figures depend on: torch, NumPy and OpenCV (the crop twin
+    reproduces this OpenCV build's fixed-point resize), and Python."""
+    import cv2
+    import numpy
+
+    return {"torch": torch.__version__, "numpy": numpy.__version__, "opencv": cv2.__version__,
+            "python": platform.python_version()}
+
+
 def device_meta(device):
-    """Facts about the machine and ``device`` for the report's header."""
+    """Facts about the machine and ``device`` for the report's header: the date, the library
+    versions, and on CUDA the GPU's name and memory, CUDA, cuDNN and the driver."""
     meta = {"device": str(device), "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "torch": torch.__version__, "python": platform.python_version(), "cpu_threads": torch.get_num_threads()}
+            **library_versions(), "cpu_threads": torch.get_num_threads()}
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         meta.update(device_name=props.name, cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version(),
-                    gpu_memory_gib=round(props.total_memory / 2 ** 30, 1))
+                    driver=_driver_version(), gpu_memory_gib=round(props.total_memory / 2 ** 30, 1))
     else:
         meta["device_name"] = platform.processor() or platform.machine()
     return meta

@@ -1,9 +1,10 @@
 """Tracker speed on the device, per model: the pysot-equivalent baseline, then each setting at
 1, 8 and 32 targets, the best figures and the speed goals of docs/gpu.md.
 
-* **Baseline** — what pysot does: the plain eager float32 network (no conv+BN fusion), crops cut
-  by OpenCV on the CPU and uploaded, one target at a time (``TRACK.GPU_CROP`` and
-  ``BATCH_TARGETS`` off), strict IEEE float32. Its single-target fps is the yardstick.
+* **Baseline** — the speed benchmark's pysot-equivalent baseline
+  (:class:`~siamtrack.evaluation.speed.PysotBaselineTracker`: pysot's tracker step as pysot runs
+  it, on the plain eager float32 network, one tracker per target), strict IEEE float32. Its
+  single-target fps is the yardstick.
 * **Settings** — the tracker as ``build_tracker`` prepares it (fused, inference mode, GPU crops,
   targets batched), in float32, TF32, half, half + channels-last, each eager or replayed from a
   CUDA graph, and half under ``torch.compile`` (with and without a graph); see
@@ -19,22 +20,24 @@ from dataclasses import dataclass
 
 import torch
 
-from siamtrack.evaluation.speed import target_boxes
+from siamtrack.evaluation.speed import PysotBaselineTracker, target_boxes
 from siamtrack.tracking import StageTimer, build_tracker, prepare_model
 from .accelerate import CompiledTrack, CudaGraphTrack
 from .exactness import relative_error
 from .models import device_copy
-from .plan import strict_float32, synchronize
+from .plan import BudgetSpent, strict_float32, synchronize
 from .report import CheckLine, judge
 
-__all__ = ["Setting", "SETTINGS", "BASELINE_OPTS", "time_tracker", "wrapper_deviation", "run_speed"]
+__all__ = ["Setting", "SETTINGS", "BaselineTracker", "time_tracker", "wrapper_deviation", "run_speed"]
 
 SECTION = "speed"
 # the goals (docs/gpu.md): x the baseline at 1 target, x the baseline's fps at 32 targets, ms outside the network
 SINGLE_GOAL, MULTI_GOAL, OUTSIDE_GOAL = 3.0, 15.0, 1.0
 GOAL_MODEL, GOAL_TARGETS = "resnet50", 32
-BASELINE_OPTS = ("TRACK.GPU_CROP", "False", "TRACK.BATCH_TARGETS", "False")
 COMPILE_RESERVE_S = 60.0  # a compilation is started only with this much of the budget left
+# Each step (a setting at one target count) has its own budget, checked after every frame: a
+# step over it stops there (SKIP) instead of eating the next steps' time.
+STEP_BUDGET_S, COMPILE_STEP_BUDGET_S = 30.0, 120.0
 WRAPPER_BOUND = 0.05  # relative deviation of a wrapped model's maps: above it the setting is wrong
 _HALF = ("TRACK.HALF", "True")
 _CHANNELS_LAST = ("TRACK.CHANNELS_LAST", "True")
@@ -68,25 +71,55 @@ SETTINGS = (
 )
 
 
-def time_tracker(tracker, frames, targets, warmup, timed, split):
+class BaselineTracker:
+    """The baseline with the interface :func:`time_tracker` drives: one
+    :class:`~siamtrack.evaluation.speed.PysotBaselineTracker` per target, run in turn."""
+
+    def __init__(self, model, cfg):
+        self.model, self.cfg, self.device = model, cfg, model.device
+        self.timer = None  # a StageTimer while the split is measured
+        self._trackers = []
+
+    def init(self, frame, boxes):
+        """One baseline tracker per box of ``boxes``."""
+        self._trackers = [PysotBaselineTracker(self.model, self.cfg) for _ in boxes]
+        for tracker, box in zip(self._trackers, boxes):
+            tracker.init(frame, box)
+
+    def track_targets(self, frame):
+        """Every target's pysot step on ``frame``."""
+        timer = self.timer or StageTimer()
+        for tracker in self._trackers:
+            tracker.timer = timer
+            tracker.track(frame)
+
+
+def time_tracker(tracker, frames, targets, warmup, timed, split, deadline=None):
     """Track ``targets`` targets over ``frames`` (cycled); returns fps (``timed`` frames after
-    ``warmup``) and the per-frame ms of the network and of the rest (``split`` more frames)."""
+    ``warmup``) and the per-frame ms of the network and of the rest (``split`` more frames).
+    :class:`~.plan.BudgetSpent` when ``deadline`` passes (checked after every frame)."""
     device = tracker.device
     tracker.timer = None
     tracker.init(frames[0], target_boxes(targets, frames[0].shape))
     stream = (frames[1 + i % (len(frames) - 1)] for i in range(warmup + timed + split))
-    for _ in range(warmup):
+
+    def step():
         tracker.track_targets(next(stream))
+        if deadline is not None:
+            deadline.check(f"{targets} target(s)")
+
+    for _ in range(warmup):
+        step()
     synchronize(device)
     start = time.perf_counter()
     for _ in range(timed):
-        tracker.track_targets(next(stream))
+        step()
     synchronize(device)
     seconds = time.perf_counter() - start
     tracker.timer = StageTimer(cuda_sync=device.type == "cuda")
     start = time.perf_counter()
     for _ in range(split):
-        tracker.track_targets(next(stream))
+        step()
     synchronize(device)
     split_seconds = time.perf_counter() - start
     network = tracker.timer.seconds["network"]
@@ -96,24 +129,22 @@ def time_tracker(tracker, frames, targets, warmup, timed, split):
 
 
 @torch.inference_mode()
-def wrapper_deviation(plain, wrapped, cfg):
-    """Relative deviation of ``wrapped``'s maps from those of the ``plain`` model it wraps, on
-    one random template / search pair (a speed-up must not change what the network computes)."""
-    param = next(plain.parameters())
-    generator = torch.Generator().manual_seed(0)
-    sizes = (cfg.TRACK.EXEMPLAR_SIZE, cfg.TRACK.INSTANCE_SIZE)
-    z, x = [(torch.rand(1, 3, n, n, generator=generator) * 255).to(param.device, param.dtype) for n in sizes]
-    if cfg.TRACK.CHANNELS_LAST:
-        x = x.contiguous(memory_format=torch.channels_last)
-    state = plain.template(z)
+def wrapper_deviation(tracker, plain, wrapped, frames, targets):
+    """Relative deviation of ``wrapped``'s maps from those of the ``plain`` model it wraps (a
+    speed-up must not change what the network computes), on the input the tracker gives it:
+    ``tracker`` (built on ``wrapped``) starts ``targets`` targets and tracks one frame, then both
+    models run that frame's search crops, in the tracker's shape, dtype and memory layout, so the
+    check compiles or captures nothing the timing would not."""
+    tracker.init(frames[0], target_boxes(targets, frames[0].shape))
+    tracker.track_targets(frames[1])
+    x, state = wrapped.last_input
     reference = {key: value.clone() for key, value in plain.track(x, state).items()}
     return relative_error(wrapped.track(x, state), reference)
 
 
 def _tracker(check_model, device, setting, compiled):
-    """The tracker of ``setting`` and, for a wrapped model, its maps' deviation from the
-    unwrapped one (a compiled wrapper is reused from ``compiled`` by the setting that adds a
-    graph to it)."""
+    """``(tracker, plain model, wrapped model or None)`` of ``setting`` (a compiled wrapper is
+    reused from ``compiled`` by the setting that adds a graph to it)."""
     cfg, model = device_copy(check_model, device, setting.opts)
     plain = model = prepare_model(model, cfg)
     if setting.wrapper.startswith("compile"):
@@ -124,22 +155,24 @@ def _tracker(check_model, device, setting, compiled):
         model = compiled[key]
     if setting.wrapper.endswith("graph"):
         model = CudaGraphTrack(model)
-    deviation = None
-    if setting.wrapper:
-        with strict_float32(not setting.tf32):
-            deviation = wrapper_deviation(plain, model, cfg)
-        if not deviation <= WRAPPER_BOUND:
-            raise RuntimeError(f"the wrapped model's maps deviate {deviation:.3g} (relative) from the "
-                               f"unwrapped model's (bound {WRAPPER_BOUND:g})")
-    return build_tracker(cfg, model), deviation
+    return build_tracker(cfg, model), plain, (model if setting.wrapper else None)
 
 
-def _baseline(report, check_model, device, frames, plan):
-    cfg, model = device_copy(check_model, device, BASELINE_OPTS)
+def _check_wrapper(tracker, plain, wrapped, frames, targets):
+    """The wrapper's deviation; RuntimeError above :data:`WRAPPER_BOUND`."""
+    deviation = wrapper_deviation(tracker, plain, wrapped, frames, targets)
+    if not deviation <= WRAPPER_BOUND:
+        raise RuntimeError(f"the wrapped model's maps deviate {deviation:.3g} (relative) from the "
+                           f"unwrapped model's (bound {WRAPPER_BOUND:g})")
+    return deviation
+
+
+def _baseline(report, check_model, device, frames, plan, deadline):
+    cfg, model = device_copy(check_model, device)
     with strict_float32():
-        result = time_tracker(build_tracker(cfg, model), frames, 1, plan.speed_warmup, plan.speed_frames,
-                              plan.split_frames)
-    report.add(CheckLine(SECTION, f"{check_model.label}: baseline (plain eager float32, CPU crops, one target)",
+        result = time_tracker(BaselineTracker(model, cfg), frames, 1, plan.speed_warmup, plan.speed_frames,
+                              plan.split_frames, deadline.step(STEP_BUDGET_S))
+    report.add(CheckLine(SECTION, f"{check_model.label}: baseline (pysot-equivalent, one target)",
                          result["fps"], "fps", "report only", "INFO", "info",
                          note=f"network {result['network_ms']:.2f} ms, outside {result['outside_ms']:.2f} ms",
                          details=result))
@@ -148,30 +181,37 @@ def _baseline(report, check_model, device, frames, plan):
 
 def _setting_cells(report, check_model, device, frames, plan, setting, baseline, deadline, compiled):
     """Time ``setting`` at each target count; returns ``{targets: result}``."""
-    counts, reserve = plan.target_counts, 0.0
-    if setting.wrapper.startswith("compile"):
-        counts, reserve = (counts[0], counts[-1]), COMPILE_RESERVE_S  # one compilation per batch size
+    counts, reserve, budget = plan.target_counts, 0.0, STEP_BUDGET_S
+    if setting.wrapper.startswith("compile"):  # one compilation per batch size
+        counts, reserve, budget = (counts[0], counts[-1]), COMPILE_RESERVE_S, COMPILE_STEP_BUDGET_S
     results = {}
     if deadline.left() <= reserve:
         report.add(CheckLine(SECTION, f"{check_model.label}: {setting.name}", None, "", "-", "SKIP", "info",
                              note="time budget spent"))
         return results
     with report.guard(SECTION, f"{check_model.label}: {setting.name}"):
-        tracker, deviation = _tracker(check_model, device, setting, compiled)
+        tracker, plain, wrapped = _tracker(check_model, device, setting, compiled)
+        deviation = None
         for targets in counts:
+            name = f"{check_model.label}: {setting.name}, {targets} targets"
             if deadline.left() <= reserve:
-                report.add(CheckLine(SECTION, f"{check_model.label}: {setting.name} from {targets} targets", None,
-                                     "", "-", "SKIP", "info", note="time budget spent"))
+                report.add(CheckLine(SECTION, name, None, "", "-", "SKIP", "info", note="time budget spent"))
                 break
-            with strict_float32(not setting.tf32):
-                result = time_tracker(tracker, frames, targets, plan.speed_warmup, plan.speed_frames,
-                                      plan.split_frames)
+            step = deadline.step(budget)
+            try:
+                with strict_float32(not setting.tf32):
+                    if wrapped is not None and deviation is None:
+                        deviation = _check_wrapper(tracker, plain, wrapped, frames, targets)
+                    result = time_tracker(tracker, frames, targets, plan.speed_warmup, plan.speed_frames,
+                                          plan.split_frames, step)
+            except BudgetSpent as exc:
+                report.add(CheckLine(SECTION, name, None, "", "-", "SKIP", "info", note=str(exc)))
+                break
             result.update(model=check_model.label, setting=setting.name, targets=targets,
                           aggregate=result["fps"] * targets, over_baseline=result["fps"] * targets / baseline,
                           wrapper_deviation=deviation)
             results[targets] = result
-            report.add(CheckLine(SECTION, f"{check_model.label}: {setting.name}, {targets} targets",
-                                 result["aggregate"], "target-frames/s", "report only", "INFO", "info",
+            report.add(CheckLine(SECTION, name, result["aggregate"], "target-frames/s", "report only", "INFO", "info",
                                  details=result, detail=True))
     return results
 
@@ -214,7 +254,7 @@ def _model_pass(report, check_model, device, frames, plan, deadline, settings, s
     if "baseline" not in state:
         report.progress(f"speed of {check_model.label}")
         with report.guard(SECTION, f"{check_model.label}: baseline"):
-            state["baseline"] = _baseline(report, check_model, device, frames, plan)
+            state["baseline"] = _baseline(report, check_model, device, frames, plan, deadline)
     if "baseline" not in state:
         return
     compiled = {}

@@ -10,7 +10,6 @@ at ``SOLVER.BASE_LR`` (no schedule) and the whole backbone trains from the first
 """
 import itertools
 import math
-import os
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ from siamtrack.data.build import build_pair_train_loader
 from siamtrack.engine.train_loop import SiamTrainLoop
 from siamtrack.engine.trainer import SiamTrainer
 from siamtrack.model_zoo import get_config_file
-from .plan import synchronize
+from .plan import BudgetSpent, synchronize
 from .report import CheckLine, judge
 
 __all__ = ["AMP_GOAL", "training_config", "make_batches", "train_steps", "run_training"]
@@ -30,12 +29,15 @@ __all__ = ["AMP_GOAL", "training_config", "make_batches", "train_steps", "run_tr
 AMP_GOAL = 1.5  # the goal: AMP iterations/s at least 1.5x float32's (docs/gpu.md)
 SECTION = "training"
 SEED = 0
+MODE_BUDGET_S = 90.0  # per training mode (float32, AMP), at most: 55 ResNet-50 steps take far less on a GPU
 
 
 def training_config(plan, device, amp=False):
     """ResNet-50 SiamRPN++ (the tiny plan: the quickstart's AlexNet x0.25) on the synthetic pairs."""
     name = "quickstart_synthetic" if plan.tiny else "siamrpnpp_r50"
-    workers = 0 if plan.tiny else min(8, os.cpu_count() or 1)
+    # The batches are made once (make_batches) and replayed, so loader workers gain nothing; and
+    # workers forked after CUDA was initialised (the sections before this one use it) may hang.
+    workers = 0
     opts = ["DATASETS.TRAIN", "('synthetic_pairs_train',)", "DATASETS.SIAM.FRAME_RANGE", "[25]",
             "DATASETS.SIAM.NUM_USE", "[-1]", "DATASETS.SIAM.SYNTHETIC_NUM_TRAIN", "200",
             "SOLVER.IMS_PER_BATCH", str(plan.train_batch), "DATALOADER.NUM_WORKERS", str(workers),
@@ -63,8 +65,9 @@ class _Replay:
         return itertools.cycle(self.batches)
 
 
-def train_steps(cfg, batches, iterations, warmup):
-    """Train ``warmup + iterations`` steps of ``cfg``'s model on the replayed ``batches``.
+def train_steps(cfg, batches, iterations, warmup, deadline=None):
+    """Train ``warmup + iterations`` steps of ``cfg``'s model on the replayed ``batches``;
+    :class:`~.plan.BudgetSpent` when ``deadline`` (a :class:`~.plan.Deadline`) passes between steps.
 
     Returns ``{"iters_per_s", "seconds", "losses", "skipped", "peak_mib", "grad_scale"}``: the
     rate over the ``iterations`` after the warm-up, every step's total loss, the skipped steps,
@@ -86,6 +89,8 @@ def train_steps(cfg, batches, iterations, warmup):
                 start = time.perf_counter()
             loop.iter = storage.iter = i
             loop.run_step()
+            if deadline is not None:
+                deadline.check(f"training stopped after {i + 1} of {warmup + iterations} steps")
             history = storage.histories().get("total_loss")
             losses.append(history.latest() if history is not None and len(history.values()) > len(losses)
                           else float("nan"))
@@ -138,8 +143,12 @@ def run_training(report, plan, device, deadline):
             continue
         report.progress(f"training {label} {mode}: {plan.train_warmup} + {plan.train_iterations} iterations")
         with report.guard(SECTION, f"{label} {mode}"):
-            result = train_steps(training_config(plan, device, amp), batches, plan.train_iterations,
-                                 plan.train_warmup)
+            try:
+                result = train_steps(training_config(plan, device, amp), batches, plan.train_iterations,
+                                     plan.train_warmup, deadline.step(MODE_BUDGET_S))
+            except BudgetSpent as exc:
+                report.add(CheckLine(SECTION, f"{label} {mode}", None, "", "-", "SKIP", "info", note=str(exc)))
+                continue
             rates[mode] = result["iters_per_s"]
             _mode_lines(report, label, mode, result, plan.train_batch)
     name = f"{label}: AMP iterations/s over float32"
