@@ -15,7 +15,7 @@ import numpy as np
 
 from ..utils.frames import FrameError
 
-__all__ = ["has_masks", "load_mask"]
+__all__ = ["has_masks", "load_mask", "object_ids"]
 
 
 def has_masks(dataset_dict):
@@ -27,7 +27,7 @@ def has_masks(dataset_dict):
     return any("segmentation" in ann for ann in dataset_dict.get("annotations", ()))
 
 
-def _object_ids(path):
+def object_ids(path):
     """The object-id image of an annotation PNG: a palette PNG's indices (Pillow: OpenCV would
     turn the palette into colours) or a grey PNG's values."""
     from PIL import Image
@@ -68,7 +68,7 @@ def load_mask(dataset_dict, track_id, frame, shape):
     fmt = dataset_dict.get("mask_format")
     if fmt:
         path = fmt.format(frame=frame, track=track_id)
-        return (_object_ids(path) == int(track_id)).astype(np.uint8)
+        return (object_ids(path) == int(track_id)).astype(np.uint8)
     if "annotations" in dataset_dict:
         return _annotation_mask(dataset_dict, track_id, shape)
     return None
