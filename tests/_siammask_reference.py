@@ -22,5 +22,5 @@ def load_case(reference_dir, bag_video, folder, frames):
     capture = cv2.VideoCapture(str(bag_video))
     video = [capture.read()[1] for _ in range(frames + 1)]
     capture.release()
-    return {"weights": folder / "siammask.pth", "track": json.loads((source / "track.json").read_text()),
+    return {"weights": folder / "siammask.pth", "video": bag_video, "track": json.loads((source / "track.json").read_text()),
             "masks": masks, "frames": video, "io": dict(np.load(source / "io.npz"))}

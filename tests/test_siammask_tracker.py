@@ -1,6 +1,8 @@
 """pysot's SiamMask tracker on bag.avi (``pysot_siammask_r50_l3/track.json``, ``masks.npz``):
 boxes within 0.01 px, polygons within 0.05 px and at most 0.1 % of mask pixels different on
 every one of frames 1..100; several targets; the polygon rule."""
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -100,3 +102,50 @@ def test_polygon_is_the_rotated_box_of_the_largest_region_else_the_box():
     small = np.zeros((120, 160), dtype=bool)
     small[10:19, 10:19] = True  # contour area 64 <= 100: the box corners
     assert mask_polygon(small, (50.0, 40.0), (20.0, 10.0)) == [40.0, 35.0, 60.0, 35.0, 60.0, 45.0, 40.0, 45.0]
+
+
+CLI_FRAMES = 6  # ResNet-50 to layer3 per frame on the CPU: the API test above covers all 100
+
+
+def test_convert_and_track_command_write_pysot_masks_polygons_and_video(reference, reference_dir, tmp_path, capsys):
+    """siamtrack-convert, then siamtrack-track --output-masks / --output-boxes (.csv, .json) /
+    --output on the first frames of bag.avi: pysot's masks, boxes and polygons."""
+    from siamtrack_cli import convert as convert_cli
+    from siamtrack_cli import track as track_cli
+
+    weights = tmp_path / "siammask.pth"
+    assert convert_cli.main([str(reference_dir / "pysot_siammask_r50_l3" / "weights.pth"), str(weights)]) == 0
+    assert "pysot/siammask_r50_l3" in capsys.readouterr().out
+    init = ",".join(str(v) for v in reference["track"]["init_box"])
+    masks, video = tmp_path / "masks", tmp_path / "bag.avi"
+    status = track_cli.main([
+        "--config-file", CONFIG, "--video", str(reference["video"]), "--init-box", init, "--threads", "2",
+        "--output-masks", str(masks), "--output-boxes", str(tmp_path / "bag.csv"), "--output-boxes",
+        str(tmp_path / "bag.json"), "--output", str(video), "--max-frames", str(CLI_FRAMES + 1), "--no-progress",
+        "MODEL.WEIGHTS", str(weights), "MODEL.DEVICE", "cpu"])
+    assert status == 0, capsys.readouterr().err
+    expected = reference["track"]
+    assert sorted(p.name for p in masks.iterdir()) == [f"{i:06d}_0.png" for i in range(1, CLI_FRAMES + 1)]
+    for i in range(1, CLI_FRAMES + 1):
+        png = cv2.imread(str(masks / f"{i:06d}_0.png"), cv2.IMREAD_UNCHANGED)
+        assert png.dtype == np.uint8 and set(np.unique(png)) <= {0, 255}
+        assert ((png > 0) != reference["masks"][i - 1]).mean() <= MASK_FRACTION
+    rows = [line.split(",") for line in (tmp_path / "bag.csv").read_text().splitlines()]
+    assert rows[0][-8:] == ["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4"] and rows[1][-8:] == [""] * 8
+    polygons = np.array([[float(v) for v in row[-8:]] for row in rows[2:]])
+    np.testing.assert_allclose(polygons, np.array(expected["polygons"][1:CLI_FRAMES + 1]), rtol=0, atol=POLYGON_TOL)
+    boxes = np.array([[float(v) for v in row[2:6]] for row in rows[2:]])
+    np.testing.assert_allclose(boxes, np.array(expected["boxes"][1:CLI_FRAMES + 1]), rtol=0, atol=BOX_TOL)
+    frames = [json.loads(line.lstrip(",")) for line in (tmp_path / "bag.json").read_text().splitlines()[1:-1]]
+    assert "polygon" not in frames[0]["targets"][0]
+    assert frames[1]["targets"][0]["polygon"] == [float(v) for v in rows[2][-8:]]
+    assert cv2.VideoCapture(str(video)).get(cv2.CAP_PROP_FRAME_COUNT) == CLI_FRAMES + 1
+
+
+def test_output_masks_needs_a_mask_tracker(reference, tmp_path, capsys):
+    from siamtrack_cli import track as track_cli
+
+    status = track_cli.main(["--config-file", "pysot/siamrpn_alex_dwxcorr", "--video", str(reference["video"]),
+                             "--init-box", "315,140,113,115", "--output-masks", str(tmp_path / "m"),
+                             "--max-frames", "2", "--no-progress", "MODEL.DEVICE", "cpu"])
+    assert status == 2 and "needs a mask tracker" in capsys.readouterr().err

@@ -14,9 +14,30 @@ import numpy as np
 from ..utils.errors import InputError
 from ..utils.fileio import atomic_write_with
 
-__all__ = ["MaskWriter", "mask_file_name", "draw_mask"]
+__all__ = ["MaskWriter", "mask_file_name", "draw_mask", "binary_mask", "polygon_fields", "POLYGON_COLUMNS"]
 
 MASK_ALPHA = 0.4  # weight of the target's colour over the masked pixels of the video
+POLYGON_COLUMNS = ",x1,y1,x2,y2,x3,y3,x4,y4"  # the CSV box file's polygon columns
+
+
+def polygon_fields(result, polygons=True):
+    """The CSV polygon fields of a result (``,x1,...,y4``; empty fields without a polygon), or
+    "" when the file has no polygon columns."""
+    if not polygons:
+        return ""
+    if result.polygon is None:
+        return "," * 8
+    return "".join("," + repr(float(v)) for v in result.polygon)
+
+
+def binary_mask(result, threshold):
+    """A tracker result's ``"mask"`` as a boolean array (a probability map is binarised above
+    ``threshold``, ``TRACK.MASK_THRESHOLD``), or None."""
+    mask = result.get("mask")
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    return mask if mask.dtype == bool else mask > threshold
 
 
 def mask_file_name(index, target_id):
