@@ -3,7 +3,6 @@
 This is the one place where siamtrack's keys are declared and documented; ``docs/config.md``
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
-
 """
 import os
 
@@ -14,6 +13,7 @@ from detectron2.config import get_cfg
 from .packaged_configs import find_config, missing_config_message
 from .utils.device import announce_cpu_fallback, default_device
 from .utils.errors import InputError
+from .utils.value_checks import check_track_values
 
 
 class ConfigError(InputError):
@@ -32,7 +32,7 @@ def load_config(config_file, opts=()):
     ``"pysot/siamrpn_alex_dwxcorr.yaml"``: see :mod:`siamtrack.model_zoo`); an existing file wins.
     ``opts`` are trailing ``KEY VALUE`` overrides. A missing file, a YAML error, an unknown key or
     a bad value raises :class:`ConfigError` with a one-line message (yacs' own messages span
-    several lines).
+    several lines); a ``TRACK.*`` value outside its range raises ``TrackValueError``.
     """
     config_file = os.fspath(config_file)
     if not os.path.isfile(config_file):
@@ -51,7 +51,7 @@ def load_config(config_file, opts=()):
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
     if not device_set:
         announce_cpu_fallback()
-    return cfg
+    return check_track_values(cfg)  # the ranges of TRACK.* values (utils/value_checks.py)
 
 
 def read_config_file(config_file):

@@ -21,7 +21,7 @@ from ..utils.extras import require
 from .dasiamrpn import export_opencv_dasiamrpn
 from .errors import ExportError
 from .layouts import export_opencv, export_siamtrack, torch_export
-from .manifest import MANIFEST_NAME, new_manifest, write_manifest
+from .manifest import MANIFEST_NAME, add_graph_hashes, new_manifest, write_manifest
 from .verify import as_crops, textured_crops
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
         else:
             manifest.update(export_opencv_dasiamrpn(model, partial, opset, template_crops[:1], search_crops[0][:1],
                                                     torch_export))
-        write_manifest(partial, manifest)
+        write_manifest(partial, add_graph_hashes(partial, manifest))
         _publish(partial, destination)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -6,13 +6,13 @@ import numpy as np
 import torch
 
 from .errors import ExportError
-from .manifest import read_manifest
+from .manifest import read_manifest, verify_graphs
 from .state_layout import build_state, leaf_names, state_leaves
 from .verify import ort_session, run_session
 
 
 class OnnxSiamModel:
-    """An exported folder (``tools/export_onnx.py``, layout ``siamtrack``) as a tracker model.
+    """An exported folder (``siamtrack-export``, layout ``siamtrack``) as a tracker model.
 
     * ``state = model.template(z)``: z (N, 3, 127, 127) float BGR crops -> the template state,
       the same nest as :meth:`SiamRPN.template <siamtrack.modeling.SiamRPN.template>` returns
@@ -40,9 +40,7 @@ class OnnxSiamModel:
         except (KeyError, TypeError):
             raise ExportError(f"{self.folder / 'model.json'} lacks the graphs of the siamtrack layout") from None
         self._files = files
-        for path in files.values():
-            if not path.is_file():
-                raise ExportError(f"{path} is missing: the export folder is incomplete")
+        verify_graphs(self.folder, self.manifest)  # present and as exported (content hashes)
         self.names = leaf_names(self.tree)
         self._template = ort_session(files["template"], threads, providers)
         self._track = ort_session(files["track"], threads, providers)

@@ -11,8 +11,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ...tracking import build_tracker
 from ...tracking.video_job import load_tracking_config
-from ...utils.errors import InputError, first_line
-from ...utils.fileio import atomic_write
+from ...utils.fileio import atomic_write, cannot_write
 from ..benchmarks import Benchmark, load_benchmark
 from ..results.fingerprint import ResultsRecord, default_tracker_name, results_fingerprint
 from ..metrics.plots import plot_benchmark
@@ -58,9 +57,6 @@ def evaluate_on_benchmark(dataset, dataset_root=None, config_file="", opts=(), r
     return EvaluationReport(bench, scores, results_dir)
 
 
-def _cannot_write(path, exc):
-    return InputError(f"cannot write {path}: {exc.strerror or first_line(exc)}")
-
 
 def write_scores_json(path, scores):
     """Write each tracker's score summary to ``path`` as JSON (atomically)."""
@@ -68,7 +64,7 @@ def write_scores_json(path, scores):
     try:
         atomic_write(path, [json.dumps(summary, indent=1)])
     except OSError as exc:
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
 
 
 def write_plots(scores, plot_dir, benchmark_name) -> Sequence[str]:
@@ -76,4 +72,4 @@ def write_plots(scores, plot_dir, benchmark_name) -> Sequence[str]:
     try:
         return plot_benchmark(scores, plot_dir, benchmark_name)
     except OSError as exc:
-        raise _cannot_write(exc.filename or plot_dir, exc) from None
+        raise cannot_write(exc.filename or plot_dir, exc) from None
