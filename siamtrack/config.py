@@ -291,10 +291,10 @@ def _add_test_config(cfg):
 
 
 def _add_siammask_config(cfg):
-    # SiamMask (MODEL.META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md,
-    # "SiamMask"): the mask correlation head and the refine module.
-    cfg.MODEL.SIAM_MASK = CN()
-    cfg.MODEL.SIAM_MASK.HIDDEN_CHANNELS = 256  # mask head's correlation channels (refine input)
-    cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
-    # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
-    cfg.TRACK.MASK_THRESHOLD = 0.30
+    # SiamMask (META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/config.md, "SiamMask")
+    cfg.MODEL.SIAM_MASK = m = CN()
+    m.HIDDEN_CHANNELS, m.OUT_SIZE = 256, 63  # correlation channels (refine input); mask head side
+    # training: the paper's loss weight (32), stage "mask" (all but refine) or "refine" (refine only)
+    m.LOSS_WEIGHT, m.TRAIN_STAGE, m.POSITIONS_PER_PAIR = 32.0, "mask", 8
+    cfg.TRACK.MASK_THRESHOLD = 0.30  # binarises the pasted mask (pysot's TRACK.MASK_THERSHOLD)
+    cfg.TRACK.MASK_PROBABILITY = False  # results' "mask": the probability map instead of the binary one

@@ -46,6 +46,9 @@ def build_parser(prog=PROG):
     parser.add_argument("--output-boxes", action="append", default=[], metavar="FILE",
                         help="boxes per frame: .txt (x,y,w,h lines; one file per target), .csv or .json "
                              "(repeat for several formats); /dev/stdout (or another device) gets CSV rows")
+    parser.add_argument("--output-masks", metavar="DIR",
+                        help="mask tracker (SiamMask): one PNG per tracked frame and target into DIR, "
+                             "<frame>_<target>.png, 0 / 255")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0: all)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_threads_argument(parser)
@@ -88,9 +91,11 @@ def _argument_problem(args):
             return f"--output-boxes must end in .txt, .csv or .json, got {path}"
     if args.max_frames < 0:
         return "--max-frames must be 0 (all) or positive"
-    if not (args.output or args.output_boxes):
+    if not (args.output or args.output_boxes or args.output_masks):
         return ("nothing to write: give --output-boxes FILE (.txt, .csv, .json) and/or --output VIDEO "
                 "(annotated video)")
+    if args.output_masks and os.path.exists(args.output_masks) and not os.path.isdir(args.output_masks):
+        return f"--output-masks {args.output_masks} exists and is not a folder"
     if args.threads < 0:
         return "--threads must be 0 (PyTorch's default: one per core) or positive"
     for what, path in [("--output", args.output)] + [("--output-boxes", p) for p in args.output_boxes]:
@@ -148,7 +153,8 @@ def _track(args):
             boxes = [select_box_interactively(first)]
         summary = track_video(build_tracker(cfg), source, first, boxes, output_boxes=args.output_boxes,
                               output_video=args.output, max_frames=args.max_frames,
-                              progress=not args.no_progress, codec=args.codec, show_score=not args.no_score)
+                              progress=not args.no_progress, codec=args.codec, show_score=not args.no_score,
+                              output_masks=args.output_masks)
     plural = "s" if summary.targets > 1 else ""
     report = sys.stderr if to_stdout else sys.stdout
     print(f"tracked {summary.frames} frames ({summary.targets} target{plural}) at {summary.fps:.1f} fps "

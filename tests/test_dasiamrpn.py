@@ -133,8 +133,7 @@ def test_small_targets_are_searched_on_the_larger_region(bag_frames):
     frame = bag_frames[0]
     small = (200, 150, 20, 20)  # 400 px^2 < 0.004 x 480 x 360
     tracker.init(frame, [small, BOX])
-    plans = [tracker._plan(t) for t in tracker._targets.values()]
-    assert [p.instance_size for p in plans] == [287, 271]
+    assert [t.instance_size for t in tracker._targets.values()] == [287, 271]
     results = tracker.track(bag_frames[1])  # 21x21 and 19x19 maps in one frame
     assert len(results) == 2 and all(np.isfinite(r["bbox"]).all() for r in results)
 

@@ -7,6 +7,7 @@ import torch
 
 from .errors import ExportError
 from .manifest import read_manifest, verify_graphs
+from .siammask import OnnxRefine
 from .state_layout import build_state, leaf_names, state_leaves
 from .verify import ort_session, run_session
 
@@ -18,7 +19,9 @@ class OnnxSiamModel:
       the same nest as :meth:`SiamRPN.template <siamtrack.modeling.SiamRPN.template>` returns
       (``{"kernels": ...}``) of CPU float32 tensors; states concatenate along dim 0 as PyTorch's do;
     * ``model.track(x, state)`` -> ``{"cls", "loc"}`` (``{"score"}`` for SiamFC heads) as CPU
-      float32 tensors, for search crops x (N, 3, S, S) of any size S the model accepts.
+      float32 tensors, for search crops x (N, 3, S, S) of any size S the model accepts;
+    * ``model.refine(outputs, positions)`` for a SiamMask export (``refine.onnx``; None otherwise):
+      mask logits as :meth:`SiamMask.refine <siamtrack.modeling.SiamMask.refine>`.
 
     ``manifest`` holds ``model.json`` (anchors and tracker settings under ``manifest["config"]``);
     ``device`` and ``dtype`` tell a tracker where its crops go (CPU, float32).
@@ -44,6 +47,9 @@ class OnnxSiamModel:
         self.names = leaf_names(self.tree)
         self._template = ort_session(files["template"], threads, providers)
         self._track = ort_session(files["track"], threads, providers)
+        # SiamMask exports: refine(outputs, positions) as the PyTorch model's; None otherwise
+        refine = graphs.get("refine")
+        self.refine = OnnxRefine(self.folder / refine["file"], threads, providers) if refine else None
 
     @property
     def config(self):

@@ -23,6 +23,7 @@ import cv2
 from ..utils.errors import InputError
 from ..utils.fileio import cannot_write, is_special, open_locked
 from ..utils.video_encode import VideoEncoder, readable_frames
+from .mask_outputs import POLYGON_COLUMNS, MaskWriter, polygon_fields
 from .overlay import TargetResult, draw_results
 
 __all__ = ["TargetResult", "BOX_SUFFIXES", "VideoWriteError", "partial_name", "planned_paths", "box_file_paths",
@@ -156,13 +157,13 @@ class TxtBoxWriter(_BoxWriter):
 
 
 class CsvBoxWriter(_BoxWriter):
-    """``.csv``: ``frame,target_id,x,y,w,h,score,lost`` rows (score empty on the init frame,
-    lost 0 / 1)."""
+    """``.csv``: ``frame,target_id,x,y,w,h,score,lost`` rows (score empty on the init frame, lost
+    0 / 1), with ``polygons`` (a mask tracker's) also ``x1,y1,...,y4`` (empty on the init frame)."""
 
-    def __init__(self, path):
+    def __init__(self, path, polygons=False):
         super().__init__([_PartialFile(path)])
-        self._out = self._open()[0]
-        self._out.write("frame,target_id,x,y,w,h,score,lost\n")
+        self._out, self.polygons = self._open()[0], polygons
+        self._out.write("frame,target_id,x,y,w,h,score,lost" + (POLYGON_COLUMNS if polygons else "") + "\n")
         self._out.flush()
 
     def write(self, frame, index, results):
@@ -170,7 +171,7 @@ class CsvBoxWriter(_BoxWriter):
         for result in results:
             score = "" if result.score is None else _fmt(result.score)
             self._out.write(f"{index},{result.target_id}," + ",".join(_fmt(v) for v in result.bbox)
-                            + f",{score},{int(bool(result.lost))}\n")
+                            + f",{score},{int(bool(result.lost))}" + polygon_fields(result, self.polygons) + "\n")
         self._out.flush()
 
 
@@ -189,7 +190,8 @@ class JsonBoxWriter(_BoxWriter):
         """Append the frame's line."""
         entry = {"frame": index, "targets": [
             {"id": r.target_id, "bbox": [float(v) for v in r.bbox],
-             "score": None if r.score is None else float(r.score), "lost": bool(r.lost)} for r in results]}
+             "score": None if r.score is None else float(r.score), "lost": bool(r.lost),
+             **({} if r.polygon is None else {"polygon": [float(v) for v in r.polygon]})} for r in results]}
         self._out.write(("," if self._frames else "") + json.dumps(entry) + "\n")
         self._out.flush()
         self._frames += 1
@@ -200,7 +202,7 @@ class JsonBoxWriter(_BoxWriter):
         super().finish()
 
 
-def open_box_writer(path, target_ids):
+def open_box_writer(path, target_ids, polygons=False):
     """The writer of box output ``path`` (by extension: ``.txt``, ``.csv``, ``.json``; CSV for a
     device or FIFO without one, e.g. ``/dev/stdout``)."""
     kind = Path(path).suffix.lower()
@@ -209,7 +211,7 @@ def open_box_writer(path, target_ids):
     if kind == ".txt":
         return TxtBoxWriter(path, target_ids)
     if kind == ".csv":
-        return CsvBoxWriter(path)
+        return CsvBoxWriter(path, polygons)
     if kind == ".json":
         return JsonBoxWriter(path, target_ids)
     raise InputError(f"output boxes must end in .txt, .csv or .json, got {Path(path).name}")
@@ -270,16 +272,18 @@ class VideoWriter:
         self.close()
 
 
-def open_writers(target_ids, first_frame, fps, output_boxes=(), output_video=None, codec="auto", show_score=True):
+def open_writers(target_ids, first_frame, fps, output_boxes=(), output_video=None, codec="auto", show_score=True,
+                 output_masks=None, polygons=False):
     """The writers of the requested outputs, opened: the annotated video first (it is read back
-    when finished, before any box file gets its final name), then one per ``output_boxes`` path.
-    An unwritable path raises an ``InputError`` naming it; so does an output another run is
-    writing (``OutputBusyError``)."""
+    when finished, before any box file gets its final name), then one per ``output_boxes`` path
+    (with a mask tracker's ``polygons``), then the mask PNG folder. An unwritable path raises an
+    ``InputError`` naming it; so does an output another run is writing (``OutputBusyError``)."""
     makers = []
     if output_video:
         size = (first_frame.shape[1], first_frame.shape[0])
         makers.append((output_video, lambda: VideoWriter(output_video, fps, size, codec, show_score)))
-    makers += [(path, lambda p=path: open_box_writer(p, target_ids)) for path in output_boxes or ()]
+    makers += [(path, lambda p=path: open_box_writer(p, target_ids, polygons)) for path in output_boxes or ()]
+    makers += [(output_masks, lambda: MaskWriter(output_masks))] if output_masks else []
     writers = []
     try:
         for path, make in makers:

@@ -76,8 +76,9 @@ class SiamRPNTracker(BaseTracker):
                 for i, (target, plan) in enumerate(zip(targets, plans))]
 
     def _update(self, target, frame_shape, window, scale_z, scores, boxes):
-        """Pick the best box, update ``target`` (smoothing + clipping) and return its result."""
-        _, box, score, penalty = postprocess.select_best(
+        """Pick the best box, update ``target`` (smoothing + clipping; its ``best_index`` is the
+        chosen flat anchor index) and return its result."""
+        target.best_index, box, score, penalty = postprocess.select_best(
             scores, boxes, target.size, scale_z, window, self.penalty_k, self._window_influence(target))
         cx, cy, w, h = postprocess.smooth_update(target.center, target.size, box, score, penalty, self.lr)
         cx, cy, w, h = postprocess.clip_box(cx, cy, w, h, frame_shape)

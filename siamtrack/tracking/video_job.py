@@ -24,6 +24,7 @@ from ..utils.errors import InputError, first_line
 from ..utils.fileio import cannot_write
 from ..utils.interrupts import interrupts_deferred
 from .build import resolve_device
+from .mask_outputs import binary_mask
 from .outputs import TargetResult, VideoWriter, open_writers
 
 __all__ = ["TrackingInterrupted", "TrackingSummary", "load_tracking_config", "read_init_box",
@@ -102,11 +103,13 @@ def select_box_interactively(frame):
 
 
 def track_video(tracker, source, first_frame, boxes, output_boxes=(), output_video=None,
-                max_frames=0, progress=False, codec="auto", show_score=True):
+                max_frames=0, progress=False, codec="auto", show_score=True, output_masks=None):
     """Track the targets ``boxes`` (``x, y, w, h``; the tracker checks them against the frame)
     from ``first_frame`` through the rest of ``source``, writing each frame to the outputs asked
     for (``output_boxes``: a list of ``.txt`` / ``.csv`` / ``.json`` paths; ``output_video``:
-    annotated video, encoded with ``codec``, scores drawn unless ``show_score`` is False).
+    annotated video, encoded with ``codec``, scores drawn unless ``show_score`` is False;
+    ``output_masks``: a folder of mask PNGs, for a mask tracker such as ``SiamMaskTracker``,
+    whose polygons also go into the box files and masks onto the video).
 
     The caller checks the outputs against its inputs first (``check_outputs_spare_inputs``).
     Stops after ``max_frames`` frames when positive. Returns a :class:`TrackingSummary`. On an
@@ -114,8 +117,12 @@ def track_video(tracker, source, first_frame, boxes, output_boxes=(), output_vid
     SIGTERM (a ``KeyboardInterrupt``) the outputs keep their partial files and the raised
     ``InputError`` / :class:`TrackingInterrupted` says so.
     """
+    threshold = getattr(tracker, "mask_threshold", None)  # set by mask trackers
+    if output_masks and threshold is None:
+        raise InputError(f"--output-masks needs a mask tracker (TRACK.TYPE SiamMaskTracker), not {type(tracker).__name__}")
     ids = tracker.init(first_frame, boxes)
-    writers = open_writers(ids, first_frame, source.fps, output_boxes, output_video, codec, show_score)
+    writers = open_writers(ids, first_frame, source.fps, output_boxes, output_video, codec, show_score,
+                           output_masks, polygons=threshold is not None)
     total = source.frame_count
     if max_frames > 0:
         total = min(total, max_frames) if total else max_frames
@@ -138,8 +145,8 @@ def track_video(tracker, source, first_frame, boxes, output_boxes=(), output_vid
             frame = source.read()
             if frame is None:
                 break
-            results = [TargetResult(tid, res["bbox"], res["score"], bool(res.get("lost", False)))
-                       for tid, res in tracker.track_targets(frame).items()]
+            results = [TargetResult(tid, res["bbox"], res["score"], bool(res.get("lost", False)), res.get("polygon"),
+                                    binary_mask(res, threshold)) for tid, res in tracker.track_targets(frame).items()]
         for writer in writers:  # the video first: it is read back before any box file is renamed
             try:
                 writer.finish()

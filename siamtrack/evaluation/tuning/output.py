@@ -8,7 +8,6 @@ from ...utils.fileio import atomic_write, atomic_write_with, cannot_write
 __all__ = ["best_line", "write_best_config", "plot_trials"]
 
 
-
 def best_line(study, metric):
     """One line: the best trial's number, value and TRACK values."""
     best = study.best_trial
