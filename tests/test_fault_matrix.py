@@ -504,3 +504,15 @@ def test_a_missing_camera_prints_no_opencv_warnings(capfd):
     with pytest.raises(VideoSourceError, match="^cannot open camera 97$"):
         open_video("97")
     assert capfd.readouterr().err == ""
+
+
+def test_5_an_export_removes_what_a_killed_export_left(export):
+    """SIGKILL during an export leaves `.NAME.partial-*` beside the destination (39 MB for x20):
+    the next export to that name removes it (under the folder's lock)."""
+    from siamtrack_cli import export as export_cli
+
+    stale = export.parent / ".again.partial-k1ll3d"
+    stale.mkdir()
+    (stale / "track.onnx").write_bytes(b"x" * 1000)
+    assert export_cli.main(["--config-file", QUICK, "--output", str(export.parent / "again")]) == 0
+    assert not stale.exists() and (export.parent / "again" / "model.json").is_file()

@@ -189,7 +189,9 @@ class DaSiamRPNTracker(BaseTracker):
             window = self._window(instance_size, cls.shape[-1])
             anchors = self.box_coder.anchors(cls.shape[-1])
             for i, (tid, target) in enumerate(zip(ids, targets)):
-                with stage("decode"):
+                # IEEE float32 as OpenCV computes it: an untrained network's huge deltas overflow
+                # to inf there too, and the clipping to the frame bounds the result.
+                with stage("decode"), np.errstate(over="ignore", divide="ignore", invalid="ignore"):
                     results[tid] = self._update(target, frame.shape, window, searches[i][1], cls[i], loc[i], anchors)
         return {tid: results[tid] for tid in self._targets}
 

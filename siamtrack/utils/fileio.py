@@ -57,6 +57,8 @@ def lock_or_refuse(fd, path, what="output"):
     except BlockingIOError:
         raise OutputBusyError(f"{what} {path} is being written by another running process: wait for it to "
                               "finish or choose another output") from None
+    except OSError:  # a file system without locks (some network mounts): a second writer goes unseen
+        pass
 
 
 def open_locked(path):
