@@ -108,6 +108,11 @@ def _argument_problem(args):
     """The first problem found in ``args`` without importing siamtrack, or None."""
     if args.threads < 0:
         return f"--threads must be 0 (a share of the cores) or more, got {args.threads}"
+    if args.num_gpus < 1 or args.num_machines < 1:
+        return "--num-gpus and --num-machines must be at least 1"
+    if not 0 <= args.machine_rank < args.num_machines:
+        return (f"--machine-rank {args.machine_rank} is not one of the {args.num_machines} machine(s) "
+                f"(0 to {args.num_machines - 1})")
     if args.tracker_name in (".", "..") or "/" in args.tracker_name or os.sep in args.tracker_name:
         return f"--tracker-name {args.tracker_name!r} is a folder name inside --output: no '/', '..' or '.'"
     if not args.config_file and not args.results:

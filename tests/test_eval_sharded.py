@@ -89,7 +89,8 @@ def test_one_and_two_processes_write_identical_files(data, tmp_path, dataset, fo
 
 def _start(data, output, *extra):
     return subprocess.Popen([sys.executable, str(REPO / "tools" / "eval_tracker.py"), *_args(data, "otb", output, *extra)],
-                            cwd=REPO, env=SUBPROCESS_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, env=SUBPROCESS_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
 
 
 def _children(pid):
@@ -141,14 +142,19 @@ def test_two_commands_on_one_folder_at_once(data, tmp_path, reference):
     assert not list(folder.glob(".tmp*"))
 
 
-def test_sigterm_stops_every_process_with_one_line(data, tmp_path):
+@pytest.mark.parametrize("group", [False, True], ids=["command", "process-group"])
+def test_sigterm_stops_every_process_with_one_line(data, tmp_path, group):
     proc = _start(data, tmp_path / "out", "--num-gpus", "2")
-    assert _wait_for(lambda: len(list((tmp_path / "out" / "OTB100" / "w" / ".progress").glob("rank*"))) == 2)
+    assert _wait_for(lambda: len(list((tmp_path / "out" / "OTB100" / "w" / ".progress").glob("rank?"))) == 2)
     workers = _children(proc.pid)
-    proc.send_signal(signal.SIGTERM)
+    if group:  # as `timeout` or a job scheduler does: every process gets it
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     lines = [line for line in err.splitlines() if line.startswith("eval_tracker.py: ")]
     assert proc.returncode == 143 and len(lines) == 1 and "terminated" in lines[0] and "Traceback" not in err
+    assert "leaked" not in err
     assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30)
 
 

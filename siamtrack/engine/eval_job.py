@@ -12,6 +12,7 @@ waits for the others at a barrier; the first machine's launching process then sc
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from typing import Optional
@@ -35,8 +36,26 @@ class EvaluationProcessError(InputError):
     """An evaluation process ended before its share was done (killed, or its input failed)."""
 
 
+def _ignore(signum, frame):
+    """A signal after the first: the process is already ending."""
+
+
+def _stop(signum, frame):
+    """Ctrl-C or SIGTERM in a launched process: end through Python (temporary files and
+    semaphores cleaned up), deaf to the launching process's own SIGINT that follows (it would
+    interrupt that cleanup with a traceback)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _ignore)  # not SIG_IGN: one already pending would be reported
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt  # torch's process wrapper ends quietly on it
+    raise SystemExit(128 + signum)
+
+
 def _worker(job: EvaluationJob, results_dir: str, threads: int, error_dir: str):
     """One process: its thread count, its share of the sequences, then the barrier."""
+    if comm.get_world_size() > 1:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _stop)
     torch.set_num_threads(threads)
     rank, world = comm.get_rank(), comm.get_world_size()
     try:
@@ -61,7 +80,8 @@ def _process_error(exc, error_dir: str) -> Optional[EvaluationProcessError]:
         return EvaluationProcessError(f"{lines[0]} ({KEPT})")
     if isinstance(exc, ProcessRaisedException):
         return None
-    how = getattr(exc, "signal_name", None) or f"exit code {exc.exit_code}"
+    how = getattr(exc, "signal_name", None) or (
+        "SIGTERM" if exc.exit_code == 128 + signal.SIGTERM else f"exit code {exc.exit_code}")
     return EvaluationProcessError(f"evaluation process {exc.error_index} ended by {how}; {KEPT}")
 
 
