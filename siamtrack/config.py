@@ -249,9 +249,10 @@ def _add_tracker_config(cfg):
     # Runtime of the network: "torch" (PyTorch) or "onnxruntime" (MODEL.WEIGHTS names a folder
     # exported by tools/export_onnx.py; needs the onnx extra; docs/deploy.md).
     cfg.TRACK.BACKEND = "torch"
-    # Inference speed-ups (exactness is kept: outputs match the plain forward).
-    cfg.TRACK.FUSE_CONV_BN = True
-    cfg.TRACK.CHANNELS_LAST = False
+    # Inference speed-ups, all off by default: each changes the last bits of the network's outputs,
+    # so the default computes what pysot computes (docs/tracking.md, "Exactness and speed options").
+    cfg.TRACK.FUSE_CONV_BN = False
+    cfg.TRACK.CHANNELS_LAST = False  # CPU: k x k weights stored channels-last; CUDA: whole model
     cfg.TRACK.HALF = False  # half precision on CUDA only
     # bfloat16 autocast of the network on the CPU (fast with AMX / AVX-512 BF16; not pysot-exact)
     cfg.TRACK.BF16 = False

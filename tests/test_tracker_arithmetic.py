@@ -11,10 +11,9 @@ from siamtrack import add_siamtrack_config
 from siamtrack.modeling import AnchorBoxCoder
 from siamtrack.modeling.anchors import score_map_size
 from siamtrack.structures import center_size_to_xywh, crop_window, opencv_crops, torch_crops, window_origin
-from siamtrack.tracking import (
-    SiamRPNLTTracker, SiamRPNTracker, SiamTracker, TrackerInputError, build_tracker, normalize_frame,
-)
+from siamtrack.tracking import SiamRPNLTTracker, SiamRPNTracker, TrackerInputError, build_tracker
 from siamtrack.tracking import postprocess
+from siamtrack.utils.frames import normalize_frame
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -243,8 +242,8 @@ def test_long_term_lost_mode_switching():
     model = StubModel(lambda x: constant_outputs(prob["value"])(x))
     tracker = build_tracker(cfg, model)
     assert isinstance(tracker, SiamRPNLTTracker)
-    with pytest.raises(TypeError, match="build_tracker"):  # the short-term class refuses a long-term config
-        SiamTracker(model, cfg)
+    with pytest.raises(TrackerInputError, match="build_tracker"):  # the short-term class refuses a long-term config
+        SiamRPNTracker(model, cfg)
     frame = np.full((240, 320, 3), 100, np.uint8)
     tracker.init(frame, (100, 80, 60, 40))
     out = tracker.track(frame)  # score 0.5 < CONFIDENCE_LOW: state kept, now lost
@@ -253,7 +252,7 @@ def test_long_term_lost_mode_switching():
     assert tracker._targets[0].lost
     tracker.track(frame)
     assert model.searches[-1].shape[-1] == 831
-    assert tracker._window_influence(tracker._targets[0]) == 0.001
+    assert tracker.search[True] == (831, 0.001)  # the search of a lost target
     tracker.init(frame, (100, 80, 60, 40))  # pysot: the lost flag survives init
     assert tracker._targets[0].lost
     prob["value"] = 0.9995  # > CONFIDENCE_HIGH: found again

@@ -124,13 +124,15 @@ def crop_window(frame, center, out_size, side, average):
 def opencv_crops(frame, windows, out_size, device):
     """Crop every ``(center, side, average)`` window of ``frame`` with OpenCV.
 
-    Returns a float32 (N, 3, out_size, out_size) BGR 0..255 tensor on ``device``.
+    Returns a float32 (N, 3, out_size, out_size) BGR 0..255 NCHW-contiguous tensor on ``device``:
+    the layout in which pysot's crops reach its network (docs/tracking.md, "Exactness and speed
+    options"), which selects the convolution kernels and so the last bits of every output.
     """
     for _, side, _ in windows:  # all of them before any allocation
         check_window_side(side, frame.shape)
     patches = np.stack([crop_window(frame, c, out_size, s, a) for c, s, a in windows])
     # NumPy converts (single-threaded: no thread-pool wake-up cost for this small copy).
-    batch = torch.from_numpy(patches.transpose(0, 3, 1, 2).astype(np.float32))
+    batch = torch.from_numpy(np.ascontiguousarray(patches.transpose(0, 3, 1, 2), dtype=np.float32))
     return batch.to(device, non_blocking=True)
 
 
@@ -213,4 +215,4 @@ def torch_crops(frame, windows, out_size):
     """
     for _, side, _ in windows:
         check_window_side(side, frame.shape)
-    return torch.stack([_torch_crop(frame, c, int(s), a, out_size) for c, s, a in windows])
+    return torch.stack([_torch_crop(frame, c, int(s), a, out_size) for c, s, a in windows]).contiguous()

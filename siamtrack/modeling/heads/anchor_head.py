@@ -14,7 +14,7 @@ def anchor_head_args(cfg):
     ``MODEL.SIAM_RPN``), for the heads' ``from_config``."""
     rpn = cfg.MODEL.SIAM_RPN
     return {
-        "box_coder": AnchorBoxCoder.from_config(cfg),
+        "box_coder": AnchorBoxCoder(cfg),
         "targets": SiamAnchorTargets(rpn.IOU_THRESHOLDS, rpn.BATCH_SIZE_PER_PAIR, rpn.POSITIVE_FRACTION,
                                      rpn.NEGATIVE_PAIR_NUM, cfg.MODEL.SIAM_ANCHOR.STRIDE),
         "loss": AnchorLoss(rpn.LOSS_TYPE, rpn.CLS_WEIGHT, rpn.LOC_WEIGHT, rpn.SMOOTH_L1_BETA),
