@@ -4,16 +4,13 @@ This is the one place where siamtrack's keys are declared and documented; ``docs
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
 
-Renamed and dropped keys are still accepted for one release, with a one-line warning, by configs
-that went through :func:`add_siamtrack_config` (see :mod:`siamtrack.config_compat`).
 """
-import logging
 import os
 
+import yaml
 from detectron2.config import CfgNode as CN
 from detectron2.config import get_cfg
 
-from .config_compat import SiamtrackCfgNode
 from .packaged_configs import find_config, missing_config_message
 from .utils.device import announce_cpu_fallback, default_device
 from .utils.errors import InputError
@@ -45,9 +42,10 @@ def load_config(config_file, opts=()):
         config_file = packaged
     cfg = add_siamtrack_config(get_cfg())
     try:
-        cfg.merge_from_file(config_file)
+        loaded = read_config_file(config_file)
+        cfg.merge_from_other_cfg(CN(loaded))
         cfg.merge_from_list(list(opts))
-        device_set = "MODEL.DEVICE" in list(opts)[::2] or _file_sets_device(config_file)
+        device_set = "MODEL.DEVICE" in list(opts)[::2] or "DEVICE" in (loaded.get("MODEL") or {})
     except Exception as exc:  # yacs raises KeyError / ValueError / AssertionError / YAMLError
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
@@ -56,32 +54,52 @@ def load_config(config_file, opts=()):
     return cfg
 
 
-def _file_sets_device(config_file):
-    """Whether ``config_file`` or one of its ``_BASE_`` files sets ``MODEL.DEVICE`` (the chain read
-    again, with the deprecation warnings its first reading gave muted)."""
-    compat = logging.getLogger("siamtrack.config_compat")
-    disabled, compat.disabled = compat.disabled, True
+def read_config_file(config_file):
+    """The YAML of ``config_file`` merged onto its ``_BASE_`` files, as a dict: fvcore's rule (a
+    base is relative to its file; the file's values win), and a base that is no file there may
+    be a packaged config name (``_BASE_: siamrpnpp_r50.yaml``, docs/config.md)."""
+    with open(config_file, encoding="utf-8") as f:
+        text = f.read()
     try:
-        return "DEVICE" in (SiamtrackCfgNode.load_yaml_with_base(config_file).get("MODEL") or {})
-    finally:
-        compat.disabled = disabled
+        loaded = yaml.safe_load(text) or {}
+    except yaml.constructor.ConstructorError:  # python tags (detectron2's merge_from_file allows them)
+        loaded = yaml.unsafe_load(text) or {}
+    bases = loaded.pop("_BASE_", [])
+    merged = {}
+    for base in bases if isinstance(bases, list) else [bases]:
+        base = os.path.expanduser(str(base))
+        if not os.path.isabs(base):
+            beside = os.path.join(os.path.dirname(config_file), base)
+            base = beside if os.path.isfile(beside) else (find_config(base) or beside)
+        _merge_into(read_config_file(base), merged)
+    _merge_into(loaded, merged)
+    return merged
+
+
+def _merge_into(a, b):
+    """Merge dict ``a`` into dict ``b`` in place, values of ``a`` winning (fvcore's rule)."""
+    for key, value in a.items():
+        if isinstance(value, dict) and isinstance(b.get(key), dict):
+            _merge_into(value, b[key])
+        elif isinstance(value, dict) and key in b:
+            raise KeyError(f"cannot inherit key {key!r} from a base")
+        else:
+            b[key] = value
 
 
 def add_siamtrack_config(cfg):
     """Add siamtrack's keys (model, input crops, pair data, solver recipe, tracker) to ``cfg``.
 
-    Call it on ``detectron2.config.get_cfg()`` before ``merge_from_file`` of a siamtrack YAML;
-    it also makes ``cfg`` a :class:`SiamtrackCfgNode`, so deprecated keys are still accepted.
+    Call it on ``detectron2.config.get_cfg()`` before ``merge_from_file`` of a siamtrack YAML.
     Calling it twice is harmless.
     """
-    if type(cfg) is CN:
-        object.__setattr__(cfg, "__class__", SiamtrackCfgNode)  # CfgNode.__setattr__ sets config keys
     _add_model_config(cfg)
     _add_input_config(cfg)
     _add_dataset_config(cfg)
     _add_solver_config(cfg)
     _add_tracker_config(cfg)
     _add_test_config(cfg)
+    _add_siammask_config(cfg)
     return cfg
 
 
@@ -246,11 +264,9 @@ def _add_tracker_config(cfg):
     cfg.TRACK.SIAMFC.SCALE_LR = 0.59  # damping of the size update
     cfg.TRACK.SIAMFC.WINDOW_INFLUENCE = 0.176  # weight of the cosine window
     cfg.TRACK.SIAMFC.RESPONSE_UPSCALE = 16  # bicubic upsampling of the response (17 -> 272)
-    # Runtime of the network: "torch" (PyTorch) or "onnxruntime" (MODEL.WEIGHTS names a folder
-    # exported by tools/export_onnx.py; needs the onnx extra; docs/deploy.md).
+    # Runtime of the network: "torch" or "onnxruntime" (MODEL.WEIGHTS: a folder of tools/export_onnx.py; onnx extra; docs/deploy.md).
     cfg.TRACK.BACKEND = "torch"
-    # Inference speed-ups, all off by default: each changes the last bits of the network's outputs,
-    # so the default computes what pysot computes (docs/tracking.md, "Exactness and speed options").
+    # Speed-ups, off by default: each changes bits (docs/tracking.md, "Exactness and speed options").
     cfg.TRACK.FUSE_CONV_BN = False
     cfg.TRACK.CHANNELS_LAST = False  # CPU: k x k weights stored channels-last; CUDA: whole model
     cfg.TRACK.HALF = False  # half precision on CUDA only
@@ -264,6 +280,7 @@ def _add_tracker_config(cfg):
     # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may
     # differ there; False runs each target alone.
     cfg.TRACK.BATCH_TARGETS = True
+    cfg.TRACK.DASIAMRPN = CN({"SMALL_TARGET_AREA": 0.0, "SMALL_INSTANCE_SIZE": 287, "WINDOW": "hanning"})  # docs/model.md
 
 
 def _add_test_config(cfg):
@@ -271,3 +288,13 @@ def _add_test_config(cfg):
     # Benchmark evaluation in training (DATASETS.TEST entries are benchmark names).
     cfg.TEST.SIAM.DATASET_ROOTS = []  # one folder per DATASETS.TEST entry ("" = default)
     cfg.TEST.SIAM.MAX_SEQUENCES = 0  # 0 = all sequences
+
+
+def _add_siammask_config(cfg):
+    # SiamMask (MODEL.META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md,
+    # "SiamMask"): the mask correlation head and the refine module.
+    cfg.MODEL.SIAM_MASK = CN()
+    cfg.MODEL.SIAM_MASK.HIDDEN_CHANNELS = 256  # mask head's correlation channels (refine input)
+    cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
+    # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
+    cfg.TRACK.MASK_THRESHOLD = 0.30

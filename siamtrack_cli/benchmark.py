@@ -11,8 +11,9 @@ machine slows all alike; medians and speed-ups over the baseline are printed per
 with the per-stage split (crop, network, decode, update), GFLOP per frame and achieved GFLOP/s,
 and written to ``--json`` after each target count. Frames come from ``--video``, else
 ``$SIAMTRACK_SHARED/data/bag.avi`` (``../shared`` beside the repository) when present, else a
-generated 480x360 clip. Works without weights (speed does not depend on them). Bad input: one
-line on stderr, exit 2.
+generated 480x360 clip (frames of at least 32 x 32 pixels). Works without weights (speed does not
+depend on them). An ``--onnx`` folder must be an export of the config's model and weights (its
+maps are compared first). Bad input: one line on stderr, exit 2.
 """
 import argparse
 import os
@@ -25,8 +26,9 @@ __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
 BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
-# + siamtrack.evaluation.speed_io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
+# + siamtrack.evaluation.speed.io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
 CANDIDATES = BACKENDS + ("torch-bf16", "torch-winograd")
+MAX_TARGETS = 128  # siamtrack.evaluation.speed.MAX_TARGETS
 
 
 def default_video():
@@ -40,7 +42,8 @@ def build_parser(prog=PROG):
     """Command-line options (detectron2 style: ``--config-file`` and trailing ``opts``)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", choices=["cpu", "cuda"], help="default: cuda when present, else cpu")
-    parser.add_argument("--targets", type=int, nargs="+", default=[1], help="target counts, e.g. 1 8")
+    parser.add_argument("--targets", type=int, nargs="+", default=[1],
+                        help=f"target counts, e.g. 1 8 (each from 1 to {MAX_TARGETS})")
     parser.add_argument("--frames", type=int, default=10, help="frames per repeat and candidate")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats (medians over them)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per candidate first")
@@ -51,7 +54,6 @@ def build_parser(prog=PROG):
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")
     parser.add_argument("--json", help="write the JSON result here (after every target count)")
-    parser.add_argument("--markdown", metavar="NAME", help="also print README table rows, the config named NAME")
     add_config_arguments(parser, default="siamrpnpp_r50", opts_help="config overrides KEY VALUE ...")
     return parser
 
@@ -63,6 +65,8 @@ def _argument_problem(args):
             return f"--{name} must be at least {low}"
     if min(args.targets) < 1:
         return "--targets must be at least 1"
+    if max(args.targets) > MAX_TARGETS:
+        return f"--targets must be at most {MAX_TARGETS} (the baseline tracks each target alone)"
     backends = [b for b in args.backends.split(",") if b]
     unknown = [b for b in backends if b not in CANDIDATES]
     if unknown or len(set(backends)) != len(backends):
@@ -91,8 +95,7 @@ def _print_section(result, section):
 
 
 def _benchmark(args):
-    from siamtrack.evaluation.speed import measure_speed
-    from siamtrack.evaluation.speed_io import MARKDOWN_HEADER, markdown_rows, write_result_json
+    from siamtrack.evaluation.speed import measure_speed, write_result_json
     from siamtrack.tracking.video_job import load_tracking_config
     from siamtrack.utils.fileio import check_outputs_spare_inputs
 
@@ -119,9 +122,6 @@ def _benchmark(args):
     if args.json:
         write_result_json(args.json, result)
         print(f"wrote {args.json}")
-    if args.markdown:
-        print(MARKDOWN_HEADER)
-        print("\n".join(markdown_rows(result, args.markdown)))
     return 0
 
 

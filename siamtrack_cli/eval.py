@@ -91,7 +91,7 @@ def _check_outputs(args):
 
 def _evaluate(args):
     from siamtrack.evaluation import format_table, score_notes
-    from siamtrack.evaluation.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
+    from siamtrack.evaluation.runs.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
 
     _check_outputs(args)
     report = evaluate_on_benchmark(

@@ -1,10 +1,11 @@
 """Export a SiamRPN / SiamRPN++ model to ONNX (checked against PyTorch before it is kept).
 
     siamtrack-export --config-file configs/pysot/siamrpn_r50_l234_dwxcorr.yaml \\
-        --output exported/r50 [--layout siamtrack|opencv] [--opset 17] MODEL.WEIGHTS model.pth
+        --output exported/r50 [--layout siamtrack|opencv|opencv-dasiamrpn] [--opset 17] MODEL.WEIGHTS model.pth
 
 Layout ``siamtrack`` (default) writes ``template.onnx`` and ``track.onnx`` (dynamic batch) and
-``opencv`` the three nets of OpenCV's SiamRPN++ sample; both add ``model.json`` (docs/deploy.md).
+``opencv`` the three nets of OpenCV's SiamRPN++ sample, ``opencv-dasiamrpn`` the three files of
+``cv2.TrackerDaSiamRPN``; all add ``model.json`` (docs/deploy.md).
 Needs the ``onnx`` extra. Bad input: one line on stderr, exit status 2.
 """
 import argparse
@@ -15,7 +16,7 @@ from .paths import output_folder_problem
 __all__ = ["build_parser", "main"]
 
 PROG = "siamtrack-export"
-LAYOUTS = ("siamtrack", "opencv")  # siamtrack.export.LAYOUTS (not imported before parsing)
+LAYOUTS = ("siamtrack", "opencv", "opencv-dasiamrpn")  # siamtrack.export.LAYOUTS (not imported before parsing)
 
 
 def build_parser(prog=PROG):

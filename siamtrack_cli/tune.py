@@ -20,7 +20,7 @@ from .common import config_file_problem, run_command
 __all__ = ["build_parser", "main"]
 
 PROG = "siamtrack-tune"
-METRICS = ("auc", "eao", "ao", "f1")  # siamtrack.evaluation.tuning.METRICS, without importing it
+METRICS = ("auc", "eao", "ao", "f1")  # siamtrack.evaluation.tuning.search.METRICS, without importing it
 
 
 def build_parser(prog=PROG):
@@ -67,9 +67,9 @@ def _argument_problem(args):
 
 def _tune(args):
     from siamtrack.evaluation import load_benchmark
-    from siamtrack.evaluation.tuning import (SEARCH_SPACE, check_metric, display_url, open_study,
+    from siamtrack.evaluation.tuning.search import (SEARCH_SPACE, check_metric, display_url, open_study,
                                              tracker_fingerprint, tune)
-    from siamtrack.evaluation.tuning_output import best_line, plot_trials, write_best_config
+    from siamtrack.evaluation.tuning.output import best_line, plot_trials, write_best_config
     from siamtrack.model_zoo import get_config_file
     from siamtrack.tracking.video_job import load_tracking_config
 

@@ -10,7 +10,7 @@ CONFIGS = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "configs").
 @pytest.mark.parametrize("config_file", CONFIGS)
 def test_every_shipped_config_loads(config_file):
     cfg = load_config(str(REPO_ROOT / config_file), ["MODEL.DEVICE", "cpu"])
-    assert cfg.MODEL.META_ARCHITECTURE == "SiamRPN"
+    assert cfg.MODEL.META_ARCHITECTURE in ("SiamRPN", "SiamMask")
     assert cfg.MODEL.DEVICE == "cpu"
 
 
@@ -29,48 +29,38 @@ def test_bad_config_input_is_one_line(config_file, opts, expected):
     assert expected in message and "\n" not in message
 
 
-OLD_KEYS_YAML = """_BASE_: "{base}"
-MODEL:
-  SIAM_HEAD:
-    SIAMFC_RADIUS: 24
-INPUT:
-  SIAM:
-    EXEMPLAR_SIZE: 111
-    CONTEXT_AMOUNT: 0.4
-DATASETS:
-  SIAM:
-    VIDEOS_PER_EPOCH: 1234
-TRACK:
-  BASE_SIZE: 3
-"""
+OLD_KEYS = ["TRACK.BASE_SIZE", "INPUT.SIAM.EXEMPLAR_SIZE", "INPUT.SIAM.CONTEXT_AMOUNT",
+            "MODEL.SIAM_HEAD.SIAMFC_RADIUS", "DATASETS.SIAM.VIDEOS_PER_EPOCH"]
 
 
-def test_deprecated_keys_in_files_still_work_with_one_line_warnings(tmp_path, caplog):
+@pytest.mark.parametrize("key", OLD_KEYS)
+def test_keys_renamed_before_the_first_release_are_unknown(key, tmp_path):
+    """No compatibility shim in an unreleased library (CHANGELOG.md): an old key name is an
+    unknown key, in a file and as an override, in one line."""
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")) as info:
+        load_config(str(REPO_ROOT / "configs" / "siamrpn_alex.yaml"), [key, "3"])
+    assert "\n" not in str(info.value)
+    section, *middle, leaf = key.split(".")
+    text = f"_BASE_: {REPO_ROOT / 'configs' / 'siamrpn_alex.yaml'}\n{section}:\n"
+    indent = "  "
+    for name in middle:
+        text += f"{indent}{name}:\n"
+        indent += "  "
     path = tmp_path / "old.yaml"
-    path.write_text(OLD_KEYS_YAML.format(base=REPO_ROOT / "configs" / "siamrpn_alex.yaml"))
-    with caplog.at_level("WARNING", logger="siamtrack.config_compat"):
-        cfg = load_config(str(path))
-    assert cfg.MODEL.SIAM_FC.POSITIVE_RADIUS == 24 and cfg.TRACK.SCORE_SIZE_OFFSET == 3
-    assert cfg.TRACK.EXEMPLAR_SIZE == 111 and cfg.TRACK.CONTEXT_AMOUNT == 0.4
-    assert "VIDEOS_PER_EPOCH" not in cfg.DATASETS.SIAM and "BASE_SIZE" not in cfg.TRACK
-    messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 5 and all("\n" not in m and "deprecated" in m for m in messages)
-    assert any("TRACK.BASE_SIZE is deprecated: use TRACK.SCORE_SIZE_OFFSET" in m for m in messages)
-    assert any("VIDEOS_PER_EPOCH is deprecated and ignored" in m for m in messages)
+    path.write_text(text + f"{indent}{leaf}: 3\n")
+    with pytest.raises(ConfigError, match=leaf) as info:
+        load_config(str(path))
+    assert "\n" not in str(info.value)
 
 
-def test_deprecated_keys_as_overrides_and_on_a_plain_detectron2_config(caplog):
-    from detectron2.config import get_cfg
+def test_add_siamtrack_config_keeps_detectron2s_config_class():
+    """The keys are added to detectron2's own CfgNode (no class swapped in place), whose
+    merge_from_file reads siamtrack's YAML files."""
+    from detectron2.config import CfgNode, get_cfg
 
     from siamtrack import add_siamtrack_config
 
-    cfg = load_config(str(REPO_ROOT / "configs" / "siamrpn_alex.yaml"),
-                      ["TRACK.BASE_SIZE", "5", "DATASETS.SIAM.VIDEOS_PER_EPOCH", "9", "TRACK.LR", "0.2"])
-    assert cfg.TRACK.SCORE_SIZE_OFFSET == 5 and cfg.TRACK.LR == 0.2
-    # a value under the new name wins over one under the old
     cfg = add_siamtrack_config(get_cfg())
-    cfg.merge_from_list(["TRACK.SCORE_SIZE_OFFSET", "7"])
-    cfg.merge_from_file(str(REPO_ROOT / "configs" / "siamrpn_alex.yaml"))
-    assert cfg.TRACK.SCORE_SIZE_OFFSET == 0 and type(cfg.clone()) is type(cfg)
-    with pytest.raises(ConfigError, match="TRACK.NO_SUCH"):
-        load_config(str(REPO_ROOT / "configs" / "siamrpn_alex.yaml"), ["TRACK.NO_SUCH", "1"])
+    assert type(cfg) is CfgNode
+    cfg.merge_from_file(str(REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml"))
+    assert cfg.dump() == load_config(str(REPO_ROOT / "configs" / "pysot" / "siamrpn_alex_dwxcorr.yaml")).dump()

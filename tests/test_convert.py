@@ -15,6 +15,7 @@ LISTINGS = {
     "siamrpn_r50_l234_dwxcorr": "siamrpn_r50_l234_dwxcorr.txt",
     "siamrpn_alex_dwxcorr": "siamrpn_alex_dwxcorr.txt",
     "siamrpn_mobilev2_l234_dwxcorr": "siamrpn_mobilev2_l234_dwxcorr.txt",
+    "siammask_r50_l3": "siammask_r50_l3.txt",
 }
 
 
@@ -49,15 +50,18 @@ def test_every_listed_key_converts_with_its_shape(listings, experiment):
         assert model[key].shape == value.shape and torch.equal(model[key], value), key
 
 
-def test_detection_of_unweighted_r50_and_siammask(listings, reference_dir):
+def test_detection_of_unweighted_r50_and_siammask(listings):
     r50 = OrderedDict((k, v) for k, v in listings["siamrpn_r50_l234_dwxcorr"].items()
                       if k not in ("rpn_head.cls_weight", "rpn_head.loc_weight"))
     assert detect_experiment(r50) == "siamrpn_r50_l234_dwxcorr_otb"
     checkpoint, _ = convert_pysot_checkpoint(r50)
     assert len(checkpoint["model"]) == 456
-    mask = fake_state_dict(reference_dir / "pysot_keys" / "siammask_r50_l3.txt")
-    with pytest.raises(ConversionError, match="SiamMask"):
-        convert_pysot_checkpoint(mask)
+    mask = listings["siammask_r50_l3"]
+    assert detect_experiment(mask) == "siammask_r50_l3"
+    assert len(convert_pysot_checkpoint(mask)[0]["model"]) == 356
+    without_refine = OrderedDict((k, v) for k, v in mask.items() if not k.startswith("refine_head."))
+    with pytest.raises(ConversionError, match="missing"):
+        convert_pysot_checkpoint(without_refine)
 
 
 def test_containers_prefixes_and_num_batches_tracked(listings):

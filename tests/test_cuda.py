@@ -1,17 +1,19 @@
 """On a CUDA GPU (marker ``cuda``; skipped without one, run by ``tools/gpu_check.py``):
 GPU crops, the reference AlexNet, half precision, an AMP training step, several targets and
-the CUDA-graph wrapper, each against the CPU or the plain path."""
+the CUDA-graph wrapper, each against the CPU or the plain path. Every network call on CUDA runs
+inside ``strict_float32()`` (PyTorch's default lets cuDNN use TF32 for float32 convolutions):
+tests/test_gpu_check.py checks that on the CPU."""
 import numpy as np
 import pytest
 import torch
 
 from siamtrack.config import load_config
-from siamtrack.engine.gpu_check.accelerate import CudaGraphTrack
-from siamtrack.engine.gpu_check.exactness import crop_cases, raw_output_error, relative_error, track_boxes
-from siamtrack.engine.gpu_check.models import build_check_model, device_copy, init_box, load_frames
-from siamtrack.engine.gpu_check.plan import SharedData, strict_float32, tiny_plan
-from siamtrack.engine.gpu_check.training import make_batches, train_steps, training_config
-from siamtrack.evaluation.ope import overlap_ratio
+from siamtrack_dev.gpu_check.accelerate import CudaGraphTrack
+from siamtrack_dev.gpu_check.exactness import crop_cases, raw_output_error, relative_error, track_boxes
+from siamtrack_dev.gpu_check.models import build_check_model, device_copy, init_box, load_frames
+from siamtrack_dev.gpu_check.plan import SharedData, strict_float32, tiny_plan
+from siamtrack_dev.gpu_check.training import make_batches, train_steps, training_config
+from siamtrack.evaluation.metrics.ope import overlap_ratio
 from siamtrack.model_zoo import get_config_file
 from siamtrack.structures.crop import opencv_crops, torch_crops
 from siamtrack.tracking import build_tracker, prepare_model
@@ -77,8 +79,8 @@ def test_half_precision_tracker_follows_float32(shared, frames, alexnet, tmp_pat
                       ["MODEL.WEIGHTS", str(weights), "MODEL.DEVICE", "cuda", "TRACK.HALF", "True"])
     tracker = build_tracker(cfg)
     assert next(tracker.model.parameters()).dtype == torch.float16
-    half, scores = track_boxes(cfg, tracker.model, frames, init_box(shared))
     with strict_float32():
+        half, scores = track_boxes(cfg, tracker.model, frames, init_box(shared))
         single, _ = track_boxes(*prepared(alexnet, CUDA), frames, init_box(shared))
     assert np.isfinite(half).all() and ((scores >= 0) & (scores <= 1)).all()
     assert overlap_ratio(single, half).mean() >= 0.8
@@ -102,8 +104,8 @@ def test_several_targets_on_cuda(shared, frames, alexnet):
     for name, device, batched in (("cuda", CUDA, True), ("cuda-single", CUDA, False), ("cpu", "cpu", True)):
         cfg, model = prepared(alexnet, device, "TRACK.BATCH_TARGETS", str(batched))
         tracker = build_tracker(cfg, model)
-        tracker.init(frames[0], boxes)
-        with strict_float32():
+        with strict_float32():  # the template branch too: TF32 there would move boxes by ~1e-3 relative
+            tracker.init(frames[0], boxes)
             runs[name] = np.array([[r["bbox"] for r in tracker.track(frame)] for frame in frames[1:6]])
     assert runs["cuda"].shape == (5, 3, 4)
     assert np.abs(runs["cuda"] - runs["cuda-single"]).max() <= 0.01

@@ -60,7 +60,7 @@ def test_missing_results_exit_2(tmp_path, capsys):
 
 
 class FakeTracker:
-    """Tracker of the SiamTracker interface that keeps its box and counts calls."""
+    """Tracker of the SiamRPNTracker interface that keeps its box and counts calls."""
 
     def __init__(self):
         self.inits, self.tracks = 0, 0
@@ -100,12 +100,12 @@ def test_resume_skips_finished_sequences(tmp_path):
 
 
 def test_cli_run_mode_with_fake_tracker(tmp_path, monkeypatch, capsys):
-    import siamtrack.evaluation.benchmark_job
+    import siamtrack.evaluation.runs.benchmark_job
 
     make_otb(tmp_path / "otb", names=("A",))
     cfg_file = tmp_path / "cfg.yaml"
     cfg_file.write_text("TRACK:\n  LR: 0.3\n")
-    monkeypatch.setattr(siamtrack.evaluation.benchmark_job, "build_tracker", lambda cfg: FakeTracker())
+    monkeypatch.setattr(siamtrack.evaluation.runs.benchmark_job, "build_tracker", lambda cfg: FakeTracker())
     rc = load_tool().main(["--config-file", str(cfg_file), "--dataset", "OTB100", "--dataset-root",
                            str(tmp_path / "otb"), "--output", str(tmp_path / "out"), "--no-progress",
                            "--tracker-name", "fake", "MODEL.DEVICE", "cpu"])
@@ -215,13 +215,13 @@ def test_two_model_final_files_are_not_scored_with_each_others_numbers(tmp_path,
 
 
 def _fake_build(monkeypatch, trackers):
-    import siamtrack.evaluation.benchmark_job
+    import siamtrack.evaluation.runs.benchmark_job
 
     def build(cfg):
         trackers.append(FakeTracker())
         return trackers[-1]
 
-    monkeypatch.setattr(siamtrack.evaluation.benchmark_job, "build_tracker", build)
+    monkeypatch.setattr(siamtrack.evaluation.runs.benchmark_job, "build_tracker", build)
 
 
 def test_resume_needs_the_same_fingerprint(tmp_path, monkeypatch, capsys, caplog):
@@ -272,7 +272,7 @@ def test_only_sequences_finished_under_the_fingerprint_are_skipped(tmp_path, mon
     ("x/siamrpn_alex_dwxcorr.pth", "siamrpn_alex_dwxcorr"), ("", "cfg")])
 def test_default_tracker_name(weights, name):
     from siamtrack.config import load_config
-    from siamtrack.evaluation.fingerprint import default_tracker_name
+    from siamtrack.evaluation.results.fingerprint import default_tracker_name
 
     cfg = load_config(CONFIG, ["MODEL.WEIGHTS", weights])
     assert default_tracker_name(cfg, "configs/cfg.yaml") == name

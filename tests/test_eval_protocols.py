@@ -72,10 +72,10 @@ def test_nan_results_are_said(tmp_path, capsys):
 
 
 def test_run_mode_and_evaluator_on_a_got_layout_folder(tmp_path, monkeypatch, capsys):
-    import siamtrack.evaluation.benchmark_job
+    import siamtrack.evaluation.runs.benchmark_job
 
     write_got10k_val(str(tmp_path / "GOT-10k"))
-    monkeypatch.setattr(siamtrack.evaluation.benchmark_job, "build_tracker", lambda cfg: FakeTracker())
+    monkeypatch.setattr(siamtrack.evaluation.runs.benchmark_job, "build_tracker", lambda cfg: FakeTracker())
     rc = eval_cli.main(["--config-file", CONFIG, "--dataset", "GOT-10k-val", "--dataset-root",
                         str(tmp_path / "GOT-10k"), "--output", str(tmp_path / "out"), "--no-progress",
                         "--tracker-name", "fake", "--output-json", str(tmp_path / "s.json"), "MODEL.DEVICE", "cpu"])

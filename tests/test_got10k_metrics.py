@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip("needs the got10k package (a test dependency): pip install 'siamtrack[test]'",
                 allow_module_level=True)
 
-from siamtrack.evaluation.got10k_metrics import (GOT10K_THRESHOLDS, clip_boxes_to_image,
+from siamtrack.evaluation.metrics.got10k import (GOT10K_THRESHOLDS, clip_boxes_to_image,
                                                  evaluate_got10k, got10k_iou)
 
 

@@ -60,7 +60,7 @@ def test_toolkit_report_equals_siamtrack_scoring(got10k_folder):
 
 
 def test_pysot_init_reproduces_siamtrack_runner(got10k_folder):
-    from siamtrack.evaluation import init_box_from_region
+    from siamtrack.structures.boxes import init_box_from_region
     from siamtrack.integrations._common import make_tracker, resolve_config
 
     root, weights = got10k_folder

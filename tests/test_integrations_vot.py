@@ -152,7 +152,7 @@ def _assert_one_pass_matches(workspace, tracker_id, experiment, seqs, new_tracke
     """The toolkit's one-pass boxes and confidences are siamtrack's own run of those frames
     (a new tracker per sequence: the toolkit starts one process per sequence, and the
     long-term tracker's lost flag survives ``init``, as in pysot)."""
-    from siamtrack.evaluation import init_box_from_region
+    from siamtrack.structures.boxes import init_box_from_region
 
     for name, _, boxes in seqs:
         tracker = new_tracker()

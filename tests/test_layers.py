@@ -1,9 +1,10 @@
 """The package's structure, as docs/architecture.md states it.
 
-* One-way layers: every import of every module of ``siamtrack`` and ``siamtrack_cli`` (module
-  level and inside functions, relative and absolute, read with ``ast``) goes to the importer's
-  own layer or a lower one, and no modules import each other in a cycle.
-* ``tools/*.py`` hold no logic: they import a command's ``main`` and call it.
+* One-way layers: every import of every module of ``siamtrack``, ``siamtrack_cli`` and the
+  development tools ``tools/siamtrack_dev`` (module level and inside functions, relative and
+  absolute, read with ``ast``) goes to the importer's own layer or a lower one, and no modules
+  import each other in a cycle.
+* ``tools/*.py`` hold no logic: they import a command's (or a development tool's) ``main`` and call it.
 * No module is longer than 300 lines.
 * ``siamtrack_cli`` imports neither torch nor siamtrack before parsing arguments.
 """
@@ -16,37 +17,33 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("siamtrack", "siamtrack_cli")
+# package: the folder holding it
+PACKAGES = {"siamtrack": REPO, "siamtrack_cli": REPO, "siamtrack_dev": REPO / "tools"}
 MAX_LINES = 300
 
 # Bottom up (docs/architecture.md). A module belongs to the layer of the longest prefix listed.
 LAYERS = {
-    "siamtrack.utils": 1, "siamtrack.structures": 1, "siamtrack.config": 1, "siamtrack.config_compat": 1,
+    "siamtrack.utils": 1, "siamtrack.structures": 1, "siamtrack.config": 1,
     "siamtrack.model_zoo": 1, "siamtrack.packaged_configs": 1,
     "siamtrack.modeling": 2,
     "siamtrack.checkpoint": 3, "siamtrack.export": 3,
     "siamtrack.data": 4,
     "siamtrack.tracking": 5,
-    "siamtrack.evaluation": 6,
+    "siamtrack.evaluation": 6, "siamtrack.evaluation.speed": 6,
     "siamtrack.engine": 7,
     "siamtrack.integrations": 8, "siamtrack_cli": 8,
     "siamtrack": 9,  # the package root: registers everything on `import siamtrack`; nothing imports it
+    "siamtrack_dev": 10,  # tools/siamtrack_dev: checks and studies of the library, not shipped
 }
-
-# Imports known to break the order, in code that other branches of issue 8 rework.
-# To be removed at merge: each entry must disappear with the branch that fixes it.
-ALLOWED_EDGES = set()  # no exceptions: every import points down the layer order
-
-# Modules over MAX_LINES in code that other branches of issue 8 split. To be removed at merge.
-ALLOWED_LONG = set()
+# No exceptions: every import points down the layer order and every module is short enough.
 
 
 def module_files():
     """``{module name: path}`` of every module of PACKAGES (a package is its ``__init__``)."""
     found = {}
-    for package in PACKAGES:
-        for path in sorted((REPO / package).rglob("*.py")):
-            parts = list(path.relative_to(REPO).with_suffix("").parts)
+    for package, folder in PACKAGES.items():
+        for path in sorted((folder / package).rglob("*.py")):
+            parts = list(path.relative_to(folder).with_suffix("").parts)
             if parts[-1] == "__init__":
                 parts.pop()
             found[".".join(parts)] = path
@@ -118,12 +115,6 @@ def import_graph():
 EDGES = import_graph()
 
 
-def is_allowed(edge):
-    """Whether ``edge`` is an allow-listed import, or a package ``__init__`` that one runs."""
-    src, _ = edge
-    return edge in ALLOWED_EDGES or (src, EDGES[edge][1]) in ALLOWED_EDGES
-
-
 def _edge(src, dst):
     line, named = EDGES[(src, dst)]
     via = f" (importing {named})" if named != dst else ""
@@ -171,12 +162,12 @@ def test_every_module_has_a_layer():
 
 def test_no_upward_import():
     upward = [_edge(src, dst) for src, dst in sorted(EDGES)
-              if not is_allowed((src, dst)) and layer_of(dst) > layer_of(src)]
+              if layer_of(dst) > layer_of(src)]
     assert not upward, "imports of a higher layer (docs/architecture.md):\n" + "\n".join(upward)
 
 
 def test_no_import_cycle():
-    edges = [e for e in EDGES if not is_allowed(e)]
+    edges = list(EDGES)
     cycles = [sorted(c) for c in strongly_connected(MODULES, edges) if len(c) > 1]
     report = []
     for members in cycles:
@@ -185,18 +176,10 @@ def test_no_import_cycle():
     assert not cycles, "\n".join(report)
 
 
-def test_allowed_edges_still_exist():
-    """An allow-list entry whose import is gone must leave the list."""
-    stale = sorted(e for e in ALLOWED_EDGES if e not in EDGES or EDGES[e][1] != e[1])
-    assert not stale, f"remove from ALLOWED_EDGES (the import is gone): {stale}"
-
-
 def test_no_module_over_300_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
-    over = sorted(f"{MODULES[m].relative_to(REPO)}: {n} lines" for m, n in long.items() if m not in ALLOWED_LONG)
+    over = sorted(f"{MODULES[m].relative_to(REPO)}: {n} lines" for m, n in long.items())
     assert not over, f"modules over {MAX_LINES} lines:\n" + "\n".join(over)
-    stale = sorted(ALLOWED_LONG - set(long))
-    assert not stale, f"remove from ALLOWED_LONG (now short enough): {stale}"
 
 
 TOOLS = sorted(p for p in (REPO / "tools").glob("*.py") if p.name != "install_detectron2.py")
@@ -212,13 +195,14 @@ def _is_main_call(stmt):
 @pytest.mark.parametrize("tool", TOOLS, ids=[p.name for p in TOOLS])
 def test_tool_is_a_thin_wrapper(tool):
     """tools/*.py (but install_detectron2.py, which runs before siamtrack is installed) import
-    the ``main`` of a siamtrack_cli command and call it; nothing else."""
+    the ``main`` of a siamtrack_cli command or of a development tool of ``tools/siamtrack_dev``
+    and call it; nothing else."""
     body = ast.parse(tool.read_text(encoding="utf-8")).body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the docstring
     logic = [ast.unparse(s).splitlines()[0] for s in body if not (
         (isinstance(s, ast.Import) and [a.name for a in s.names] == ["sys"])
-        or (isinstance(s, ast.ImportFrom) and (s.module or "").startswith("siamtrack_cli.")
+        or (isinstance(s, ast.ImportFrom) and (s.module or "").startswith(("siamtrack_cli.", "siamtrack_dev."))
             and [a.name for a in s.names] == ["main"])
         or _is_main_call(s))]
     assert not logic, f"{tool.name} holds more than an import and a main() call: {logic}"
@@ -228,8 +212,8 @@ def test_tool_is_a_thin_wrapper(tool):
 def test_commands_parse_before_importing_torch_or_siamtrack():
     """Every siamtrack_cli module imports only the standard library when loaded, so --help and
     argument errors answer without torch, detectron2 or siamtrack (which registers everything)."""
-    commands = sorted(m for m in MODULES if m.startswith("siamtrack_cli."))
-    code = ("import sys\n" + "".join(f"import {m}\n" for m in commands)
+    commands = sorted(m for m in MODULES if m.startswith("siamtrack_cli.")) + ["siamtrack_dev.gpu_check_cli"]
+    code = (f"import sys\nsys.path.insert(0, {str(REPO / 'tools')!r})\n" + "".join(f"import {m}\n" for m in commands)
             + "heavy = sorted(m for m in ('torch', 'detectron2', 'siamtrack', 'numpy', 'cv2') if m in sys.modules)\n"
             + "print(','.join(heavy))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)

@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from siamtrack.evaluation.longterm import (confidence_thresholds, evaluate_longterm,
+from siamtrack.evaluation.metrics.longterm import (confidence_thresholds, evaluate_longterm,
                                            precision_recall_curves)
-from siamtrack.evaluation.longterm_results import (is_longterm_tracker_dir, load_longterm_results,
+from siamtrack.evaluation.results.longterm import (is_longterm_tracker_dir, load_longterm_results,
                                                    longterm_paths, longterm_sequence_finished,
                                                    read_longterm_results, write_longterm_results)
-from siamtrack.evaluation.results import ResultsError
-from siamtrack.evaluation.vot import region_overlap
+from siamtrack.evaluation.results.files import ResultsError
+from siamtrack.evaluation.metrics.vot import region_overlap
 
 SIZE = (100, 100)
 BOX = [10.0, 10, 20, 20]  # rasterised as columns/rows 10..30: 21 x 21 pixels

@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from siamtrack.config import load_config
 from siamtrack.data.datasets.synthetic_absence import AbsenceVideo, absence_clip
-from siamtrack.evaluation.lost_signal import gone_score, presence_score, sweep, track_clips
+from siamtrack_dev.lost_signal import gone_score, presence_score, sweep, track_clips
 from siamtrack.tracking import SiamFCTracker, SiamRPNLTTracker, SiamRPNTracker, build_tracker
 from siamtrack.tracking.target import LostRule
 from siamtrack.utils.errors import InputError

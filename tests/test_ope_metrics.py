@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from siamtrack.evaluation import load_benchmark, load_tracker_results, score_results
-from siamtrack.evaluation.ope import overlap_ratio, score_sequence
+from siamtrack.evaluation.metrics.ope import overlap_ratio, score_sequence
 
 TOL = 1e-9
 

@@ -16,7 +16,7 @@ optuna = pytest.importorskip("optuna", reason="needs the 'tune' extra: pip insta
 
 from siamtrack.config import load_config  # noqa: E402
 from siamtrack.data.datasets.synthetic import synthetic_sequence, write_synthetic_otb  # noqa: E402
-from siamtrack.evaluation.tuning import open_study, tracker_fingerprint  # noqa: E402
+from siamtrack.evaluation.tuning.search import open_study, tracker_fingerprint  # noqa: E402
 from siamtrack.utils.errors import InputError  # noqa: E402
 from siamtrack_cli import tune as tune_cli  # noqa: E402
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from siamtrack.structures.boxes import init_box_from_region
-from siamtrack.evaluation.vot import (accuracy_overlaps, evaluate_vot, expected_overlap_curve,
-                                      rasterize_polygon, region_overlap, run_restart)
+from siamtrack.evaluation.metrics.vot import (accuracy_overlaps, evaluate_vot, expected_overlap_curve,
+                                              rasterize_polygon, region_overlap)
+from siamtrack.evaluation.runs.runner import run_restart
 
 # VOT polygon of the box x=10, y=10, w=20, h=20: (x, y), (x, y+h-1), (x+w-1, y+h-1), (x+w-1, y)
 GT = [10, 10, 10, 29, 29, 29, 29, 10]

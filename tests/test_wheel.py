@@ -85,6 +85,18 @@ def test_wheel_ships_the_configs_and_the_commands(wheel):
         assert f"siamtrack-{command} = siamtrack_cli." in scripts
 
 
+def test_wheel_holds_the_library_only(wheel):
+    """The development tools (the GPU check, the lost-signal study, the README rows) stay in the
+    checkout's tools/: nothing of them is in the wheel."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("siamtrack/evaluation/speed/") for n in names)
+    moved = [n for n in names if n.startswith(("siamtrack_dev/", "tools/", "tests/", "siamtrack/engine/gpu_check/"))
+             or n.endswith(("/lost_signal.py", "/gpu_check.py", "/benchmark_rows.py"))]
+    assert not moved, moved
+    code = "".join(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith(".py"))
+    assert "def markdown_rows" not in code and "def run_gpu_check" not in code
+
+
 def _bag_frames(video, count):
     capture = cv2.VideoCapture(str(video))
     frames = []

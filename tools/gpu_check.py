@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Check siamtrack on a CUDA GPU: ``siamtrack_cli/gpu_check.py`` (docs/gpu.md)."""
+"""Check siamtrack on a CUDA GPU: ``siamtrack_dev/gpu_check_cli.py`` (docs/gpu.md)."""
 import sys
 
-from siamtrack_cli.gpu_check import main
+from siamtrack_dev.gpu_check_cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import torch
 from detectron2.config import get_cfg
+from detectron2.modeling import META_ARCH_REGISTRY
 
 from ..config import add_siamtrack_config
 from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
-from ..modeling.meta_arch import SiamRPN
 from ..utils.errors import InputError, first_line
 from ..utils.fileio import check_outputs_spare_inputs, file_kind
+from .dasiamrpn import detect_dasiamrpn_variant, is_dasiamrpn_state_dict, rename_dasiamrpn_keys, variant_config_name
 from .loading import mismatch_report
 
 __all__ = [
@@ -88,9 +89,6 @@ def _check_model_checkpoint(state_dict):
             f"no 'backbone.' keys{hint}: this is a pretrained backbone, not a pysot model checkpoint; "
             "use it as MODEL.SIAM_PRETRAINED for training instead"
         )
-    if any(k.startswith(("mask_head.", "refine_head.")) for k in state_dict):
-        raise ConversionError("SiamMask checkpoints (mask_head/refine_head keys) are not supported; "
-                              "siamtrack implements SiamRPN/SiamRPN++ models only")
 
 
 def detect_experiment(state_dict):
@@ -98,7 +96,8 @@ def detect_experiment(state_dict):
 
     Weighted ResNet-50 models are reported as ``siamrpn_r50_l234_dwxcorr`` (``_lt`` when the neck
     outputs 128/256/512 channels), unweighted ones as ``..._otb``. AlexNet ``_otb`` models share the
-    architecture of ``siamrpn_alex_dwxcorr``.
+    architecture of ``siamrpn_alex_dwxcorr``. Checkpoints with ``mask_head`` / ``refine_head`` keys
+    are SiamMask's ``siammask_r50_l3``.
     """
     _check_model_checkpoint(state_dict)
     first = state_dict.get("backbone.features.0.weight", state_dict.get("backbone.layer1.0.weight"))
@@ -106,6 +105,8 @@ def detect_experiment(state_dict):
         return "siamrpn_alex_dwxcorr"
     if "backbone.layer0.0.weight" in state_dict:
         return "siamrpn_mobilev2_l234_dwxcorr"
+    if any(k.startswith(("mask_head.", "refine_head.")) for k in state_dict):
+        return "siammask_r50_l3"
     if "backbone.conv1.weight" in state_dict and any(k.startswith("backbone.layer4.") for k in state_dict):
         neck = [state_dict.get(f"neck.downsample{i}.downsample.0.weight") for i in (2, 3, 4)]
         if any(w is None for w in neck):
@@ -119,9 +120,10 @@ def detect_experiment(state_dict):
 
 
 def experiment_config_name(experiment):
-    """The packaged config name of a pysot experiment (``pysot/<experiment>.yaml``): what
-    ``--config-file`` and ``siamtrack.model_zoo`` accept from any folder."""
-    return f"pysot/{experiment}.yaml"
+    """The packaged config name of a pysot experiment (``pysot/<experiment>.yaml``; a name with a
+    folder, as ``dasiamrpn/siamrpn_big``, is kept): what ``--config-file`` and
+    ``siamtrack.model_zoo`` accept from any folder."""
+    return f"{experiment}.yaml" if "/" in experiment else f"pysot/{experiment}.yaml"
 
 
 def experiment_config_path(experiment):
@@ -172,7 +174,8 @@ def convert_state_dict(state_dict, model):
 
 def _build_model(cfg, config_file):
     try:
-        return SiamRPN(cfg).eval()  # built directly: no device placement, CPU only
+        # built directly: no device placement, CPU only
+        return META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg).eval()
     except (ValueError, KeyError, AssertionError, TypeError) as exc:  # bad names / sizes in the config
         raise ConversionError(f"{config_file}: cannot build the model ({first_line(exc)})") from None
 
@@ -188,20 +191,29 @@ def _load_cfg(config_file):
     return cfg
 
 
-def convert_pysot_checkpoint(obj, config_file=None):
-    """Convert a loaded pysot checkpoint object.
+def convert_pysot_checkpoint(obj, config_file=None, file_name=""):
+    """Convert a loaded pysot (or official DaSiamRPN) checkpoint object.
 
     Args:
         obj: what ``torch.load`` returned (state_dict, snapshot wrapper, ``module.`` keys).
         config_file: siamtrack YAML of the architecture; detected from the keys when None.
+        file_name: the checkpoint's file name (tells DaSiamRPN's VOT model from its OTB one).
 
     Returns:
         ``(checkpoint, experiment)``: the detectron2 checkpoint dict and the detected pysot
         experiment name (None when ``config_file`` was given).
     """
     state_dict = unwrap_state_dict(obj)
-    _check_model_checkpoint(state_dict)
     experiment = None
+    if is_dasiamrpn_state_dict(state_dict):  # the official DaSiamRPN files (checkpoint/dasiamrpn.py)
+        variant, problem = detect_dasiamrpn_variant(state_dict, file_name)
+        if problem:
+            raise ConversionError(problem)
+        state_dict = rename_dasiamrpn_keys(state_dict)
+        if config_file is None:
+            experiment = variant_config_name(variant)[: -len(".yaml")]
+            config_file = get_config_file(variant_config_name(variant))
+    _check_model_checkpoint(state_dict)
     if config_file is None:
         experiment = detect_experiment(state_dict)
         config_file = experiment_config_path(experiment)
@@ -249,6 +261,7 @@ def convert_pysot_file(input_path, output_path, config_file=None):
     An ``output_path`` that is the input (or the config) is refused before anything is read.
     """
     check_outputs_spare_inputs([("output", output_path)], [("input", input_path), ("--config-file", config_file)])
-    checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file)
+    checkpoint, experiment = convert_pysot_checkpoint(load_pysot_file(input_path), config_file,
+                                                      os.path.basename(input_path))
     save_checkpoint(checkpoint, output_path)
     return len(checkpoint["model"]), (config_file if experiment is None else experiment_config_name(experiment))

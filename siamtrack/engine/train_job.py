@@ -22,7 +22,7 @@ from ..data.build import per_dataset_values
 from ..data.datasets import register_dataset_specs
 from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
-from ..tracking import resolve_device
+from ..utils.device import resolve_device
 from .checkpointer import last_checkpoint_path, resume_problem
 from .launch import launch
 from .logs import setup_run

@@ -65,7 +65,7 @@ def load_exported_model(cfg, threads=None):
 
     Raises :class:`ExportError` when ``MODEL.WEIGHTS`` is not an exported folder (a checkpoint is
     refused: export it first with ``tools/export_onnx.py``), when the export disagrees with the
-    config, and :class:`~.errors.MissingExtraError` without onnxruntime.
+    config, and :class:`~siamtrack.utils.extras.MissingExtraError` without onnxruntime.
     """
     folder = cfg.MODEL.WEIGHTS
     if not is_export_folder(folder):

@@ -4,6 +4,7 @@ The folder is written under a temporary name beside the destination and renamed 
 graph has passed the ONNX checker and matched PyTorch's outputs, so a folder that exists under
 its final name is always complete and checked (docs/deploy.md).
 """
+import copy
 import logging
 import os
 import shutil
@@ -16,14 +17,16 @@ import torch.nn as nn
 from detectron2.config import CfgNode
 
 from ..checkpoint.pysot import ConversionError, convert_state_dict, load_pysot_file, unwrap_state_dict
-from .errors import ExportError, require
-from .layouts import export_opencv, export_siamtrack
+from ..utils.extras import require
+from .dasiamrpn import export_opencv_dasiamrpn
+from .errors import ExportError
+from .layouts import export_opencv, export_siamtrack, torch_export
 from .manifest import MANIFEST_NAME, new_manifest, write_manifest
 from .verify import as_crops, textured_crops
 
 logger = logging.getLogger(__name__)
 
-LAYOUTS = ("siamtrack", "opencv")
+LAYOUTS = ("siamtrack", "opencv", "opencv-dasiamrpn")
 DEFAULT_OPSET = 17
 OPSET_RANGE = (11, 20)  # Slice with negative stops needs 11; 20 is torch's TorchScript exporter limit
 LONG_TERM_TRACKER = "SiamRPNLTTracker"
@@ -49,10 +52,10 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
     Raises:
         ExportError: bad arguments, a model or weights that cannot be exported, or an export that
             fails the checker or differs from PyTorch by more than 1e-4 relative (nothing is left
-            under ``output_dir`` then). :class:`~.errors.MissingExtraError` without onnx/onnxruntime.
+            under ``output_dir`` then). :class:`~siamtrack.utils.extras.MissingExtraError` without onnx/onnxruntime.
     """
-    require("onnx", "ONNX export")
-    require("onnxruntime", "ONNX export")
+    require("onnx", "onnx", "ONNX export")
+    require("onnxruntime", "onnx", "ONNX export")
     if layout not in LAYOUTS:
         raise ExportError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if not isinstance(opset, int) or not OPSET_RANGE[0] <= opset <= OPSET_RANGE[1]:
@@ -67,8 +70,11 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
         manifest = new_manifest(layout, cfg, opset, _versions(layout))
         if layout == "siamtrack":
             manifest.update(export_siamtrack(model, partial, opset, template_crops, search_crops, threads))
-        else:
+        elif layout == "opencv":
             manifest.update(export_opencv(model, partial, opset, template_crops[:1], search_crops[0][:1]))
+        else:
+            manifest.update(export_opencv_dasiamrpn(model, partial, opset, template_crops[:1], search_crops[0][:1],
+                                                    torch_export))
         write_manifest(partial, manifest)
         _publish(partial, destination)
     except BaseException:
@@ -87,7 +93,18 @@ def _resolve_model(source, cfg):
     if cfg is None:
         raise ExportError("exporting a model needs its config too (cfg=...): anchors and tracker settings "
                           "go into model.json")
-    return source, cfg
+    return cpu_float32(source), cfg
+
+
+def cpu_float32(model):
+    """``model`` itself when its parameters and buffers are float32 CPU tensors, else a float32
+    copy on the CPU: the export traces on the CPU and checks against ONNX Runtime, whose inputs
+    and reference outputs are NumPy arrays (a CUDA or half model, as ``siamtrack-benchmark`` builds
+    on a GPU machine, is exported from such a copy; the model itself is left as it is)."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    if all(t.device.type == "cpu" and (t.dtype == torch.float32 or not t.is_floating_point()) for t in tensors):
+        return model
+    return copy.deepcopy(model).to(device="cpu", dtype=torch.float32)
 
 
 def model_from_config(cfg):
@@ -122,7 +139,7 @@ def _check_inputs(cfg, layout, check_crops):
         return textured_crops(2, exemplar, seed=0), [textured_crops(2, size, seed=1) for size in sizes]
     template, search = check_crops
     template = as_crops(template, exemplar, "template")
-    size = instance if layout == "opencv" else int(getattr(search, "shape", [0])[-1])
+    size = instance if layout != "siamtrack" else int(getattr(search, "shape", [0])[-1])
     search = as_crops(search, size, "search")
     if layout == "siamtrack" and len(template) == 1:  # a second, flipped sample checks the dynamic batch
         template, search = torch.cat([template, template.flip(-1)]), torch.cat([search, search.flip(-1)])
@@ -156,13 +173,13 @@ def _publish(partial, destination):
 
 
 def _versions(layout):
-    versions = {"torch": torch.__version__, "onnx": require("onnx", "ONNX export").__version__}
+    versions = {"torch": torch.__version__, "onnx": require("onnx", "onnx", "ONNX export").__version__}
     try:
         versions["siamtrack"] = metadata.version("siamtrack")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
         versions["siamtrack"] = "source"
     if layout == "siamtrack":
-        versions["onnxruntime"] = require("onnxruntime", "ONNX export").__version__
+        versions["onnxruntime"] = require("onnxruntime", "onnx", "ONNX export").__version__
     else:
         import cv2
 

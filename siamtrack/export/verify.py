@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 from ..utils.errors import first_line
-from .errors import ExportError, require
+from ..utils.extras import require
+from .errors import ExportError
 
 TOLERANCE = 1e-4
 
@@ -45,7 +46,7 @@ def as_crops(value, size, what):
 
 def check_graph_file(path):
     """Run the ONNX checker (with shape inference) on ``path``; :class:`ExportError` if it fails."""
-    onnx = require("onnx", "ONNX export")
+    onnx = require("onnx", "onnx", "ONNX export")
     try:
         onnx.checker.check_model(str(path), full_check=True)
     except Exception as exc:  # onnx.checker.ValidationError, shape inference errors
@@ -64,7 +65,7 @@ def compare(report, name, actual, expected, runtime):
 
 def ort_session(path, threads=None, providers=None):
     """An ONNX Runtime session for ``path`` (CPU unless ``providers`` says otherwise)."""
-    ort = require("onnxruntime", "running ONNX models")
+    ort = require("onnxruntime", "onnx", "running ONNX models")
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = int(threads)

@@ -47,7 +47,7 @@ class SiamTrackerGOT(_got10k_trackers.Tracker):
         """Start tracking ``box`` (x, y, w, h as the toolkit passes it) in the PIL ``image``."""
         box = [float(v) for v in box]
         if self.init_box == "pysot":
-            from ..evaluation import init_box_from_region
+            from ..structures.boxes import init_box_from_region
 
             box = list(init_box_from_region(box))
         self.tracker.init(pil_to_bgr(image), box)

@@ -23,7 +23,7 @@ PROG = "siamtrack.integrations.vot"
 
 def init_box_of_region(region):
     """The tracker's init box ``(x, y, w, h)`` of a TraX rectangle or polygon region."""
-    from ..evaluation import init_box_from_region
+    from ..structures.boxes import init_box_from_region
 
     if region.type == "rectangle":
         values = region.bounds()
