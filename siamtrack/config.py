@@ -246,8 +246,8 @@ def _add_tracker_config(cfg):
     # Score-map side S = (INSTANCE_SIZE - EXEMPLAR_SIZE) // stride + 1 + SCORE_SIZE_OFFSET
     # (pysot's TRACK.BASE_SIZE: 8 for the ResNet / MobileNet heads, 0 for AlexNet).
     cfg.TRACK.SCORE_SIZE_OFFSET = 8
-    cfg.TRACK.LOST_INSTANCE_SIZE = 831
-    cfg.TRACK.CONFIDENCE_LOW = 0.85
+    cfg.TRACK.LOST_INSTANCE_SIZE = 831  # long-term tracker: pysot's core/config.py defaults
+    cfg.TRACK.CONFIDENCE_LOW = 0.85  # (docs/tracking.md, "Long-term tracking")
     cfg.TRACK.CONFIDENCE_HIGH = 0.998
     # Target-lost signal of the short-term trackers (each result's "lost"; docs/tracking.md,
     # "Target lost"): lost after LOST_FRAMES consecutive frames scored below LOST_SCORE, found

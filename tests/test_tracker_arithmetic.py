@@ -11,8 +11,10 @@ from siamtrack import add_siamtrack_config
 from siamtrack.modeling import AnchorBoxCoder
 from siamtrack.modeling.anchors import score_map_size
 from siamtrack.structures import center_size_to_xywh, crop_window, opencv_crops, torch_crops, window_origin
-from siamtrack.tracking import SiamRPNLTTracker, SiamRPNTracker, TrackerInputError, build_tracker
-from siamtrack.tracking import postprocess
+from siamtrack.tracking import (
+    SiamRPNLTTracker, SiamRPNTracker, TrackerInputError, TrackerStateError, build_tracker, postprocess,
+)
+from siamtrack.utils.errors import InputError
 from siamtrack.utils.frames import normalize_frame
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -275,3 +277,26 @@ def test_long_term_state_is_not_clipped():
     short.init(frame, (90, 90, 30, 30))
     short.track(frame)
     assert short._targets[0].center[0] <= 100
+
+
+@pytest.mark.parametrize("misuse", ["track", "is_lost", "remove_target", "unknown_id"])
+def test_api_misuse_raises_one_line_input_errors(misuse):
+    """track / is_lost before init and remove_target of an unknown id: TrackerStateError, an
+    InputError (one line, what the commands print) that is also the RuntimeError raised before."""
+    tracker = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), StubModel(constant_outputs(0.9, base_size=0)))
+    frame = np.zeros((60, 80, 3), np.uint8)
+    if misuse == "unknown_id":
+        tracker.init(frame, (10, 10, 20, 20))
+    calls = {"track": lambda: tracker.track(frame), "is_lost": tracker.is_lost,
+             "remove_target": lambda: tracker.remove_target(0), "unknown_id": lambda: tracker.remove_target(99)}
+    with pytest.raises(TrackerStateError) as info:
+        calls[misuse]()
+    assert isinstance(info.value, InputError) and isinstance(info.value, RuntimeError)
+    assert "\n" not in str(info.value) and ("init" in str(info.value) or "99" in str(info.value))
+
+
+@pytest.mark.parametrize("cfg", [None, "configs/pysot/siamrpn_alex_dwxcorr.yaml", {"TRACK": 1}])
+def test_build_tracker_of_something_else_than_a_config_is_one_line(cfg):
+    with pytest.raises(TrackerInputError, match="load_config") as info:
+        build_tracker(cfg)
+    assert "\n" not in str(info.value)

@@ -9,6 +9,7 @@ import torch.nn as nn
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, build_backbone
 
+from ..structures.upload import upload
 from ..utils.device import resolve_device
 from .heads import build_siam_head
 from .neck import build_siam_neck
@@ -135,6 +136,7 @@ class SiamRPN(nn.Module):
         return [{key: value[i] for key, value in decoded.items()} for i in range(len(batched_inputs))]
 
     def _stack(self, batched_inputs):
-        templates = torch.stack([d["template"] for d in batched_inputs]).to(self.device, torch.float32)
-        searches = torch.stack([d["search"] for d in batched_inputs]).to(self.device, torch.float32)
+        # One pinned, non-blocking upload per batch, in the crops' own dtype, then float32 on the device.
+        templates = upload(torch.stack([d["template"] for d in batched_inputs]), self.device).to(torch.float32)
+        searches = upload(torch.stack([d["search"] for d in batched_inputs]), self.device).to(torch.float32)
         return templates, searches

@@ -79,8 +79,8 @@ def smooth_update(center, size, box, score, penalty, lr):
 
 def clip_box(cx, cy, width, height, frame_shape, min_size=10):
     """Clip a centre-size box to a frame of shape (H, W, ...): centre in [0, W] x [0, H],
-    size in [min_size, W] x [min_size, H] (pysot's ``_bbox_clip``; the upper bound is the
-    frame size, not size - 1)."""
+    size in [min_size, W] x [min_size, H] (pysot's ``_bbox_clip`` in siamrpn_tracker.py, with
+    its 10 px; the upper bound is the frame size, not size - 1)."""
     frame_h, frame_w = frame_shape[:2]
     cx = max(0.0, min(float(cx), float(frame_w)))
     cy = max(0.0, min(float(cy), float(frame_h)))

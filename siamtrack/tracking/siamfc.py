@@ -18,6 +18,7 @@ import torch
 
 from ..structures.boxes import center_size_to_xywh
 from ..structures.crop import context_side, opencv_crops, torch_crops
+from ..structures.upload import upload
 from ..utils.frames import normalize_frame
 from .postprocess import clip_box
 from .registry import TRACKER_REGISTRY
@@ -56,7 +57,7 @@ def response_peak(response, window, window_influence):
     blending it with ``window`` (U, U, summing to 1) at ``window_influence``."""
     response = response.astype(np.float64)
     response = response - response.min()
-    response = response / (response.sum() + 1e-16)
+    response = response / (response.sum() + 1e-16)  # siamfc-pytorch's siamfc.py epsilon
     response = (1.0 - window_influence) * response + window_influence * window
     y, x = np.unravel_index(int(np.argmax(response)), response.shape)
     centre = (response.shape[0] - 1) / 2
@@ -102,7 +103,7 @@ class SiamFCTracker(BaseTracker):
         self._target()  # raises before init
         frame = normalize_frame(frame)
         stage = self.timer.stage if self.timer is not None else nullcontext
-        device_frame = torch.from_numpy(frame).to(self.device, non_blocking=True) if self.gpu_crop else None
+        device_frame = upload(frame, self.device) if self.gpu_crop else None
         batches = [list(self._targets)] if self.batch_targets else [[t] for t in self._targets]
         results, n = {}, len(self.scales)
         for ids in batches:

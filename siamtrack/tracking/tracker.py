@@ -19,6 +19,7 @@ from ..modeling.box_coder import AnchorBoxCoder
 from ..modeling.state import concat_states
 from ..structures.boxes import init_center_size
 from ..structures.crop import context_side, opencv_crops, torch_crops
+from ..structures.upload import upload
 from ..utils.errors import InputError
 from ..utils.frames import normalize_frame
 from . import postprocess
@@ -149,7 +150,7 @@ class BaseTracker:
         center, size = init_center_size(box)
         side = round(context_side(size[0], size[1], self.context_amount))
         average = np.mean(frame, axis=(0, 1))
-        crop = (torch_crops(torch.from_numpy(frame).to(self.device), [(center, side, average)], self.exemplar_size)
+        crop = (torch_crops(upload(frame, self.device), [(center, side, average)], self.exemplar_size)
                 if self.gpu_crop else opencv_crops(frame, [(center, side, average)], self.exemplar_size, self.device))
         # Alone, not batched with other targets: the template branch then computes exactly what
         # a single-target tracker computes (its convs are not batch-invariant on the CPU).
@@ -165,7 +166,7 @@ class BaseTracker:
         """Template state of the targets ``ids`` (several): their states concatenated (cached)."""
         key = tuple(ids)
         if key not in self._states:
-            if len(self._states) >= 8:
+            if len(self._states) >= 8:  # siamtrack's bound: a few sets of targets between inits
                 self._states.clear()
             self._states[key] = concat_states([self._targets[t].state for t in ids])
         return self._states[key]
@@ -228,7 +229,7 @@ class SiamRPNTracker(BaseTracker):
         batches = OrderedDict()  # targets searched with one crop size go through the network together
         for tid, target in self._targets.items():
             batches.setdefault((self.search[target.lost][0], None if self.batch_targets else tid), []).append(tid)
-        device_frame = torch.from_numpy(frame).to(self.device, non_blocking=True) if self.gpu_crop else None
+        device_frame = upload(frame, self.device) if self.gpu_crop else None
         results = {}
         for (instance_size, _), ids in batches.items():
             targets = [self._targets[t] for t in ids]
