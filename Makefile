@@ -5,6 +5,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Every optional integration, so that `make test` runs their tests too (docs/install.md).
 EXTRAS ?= test,onnx,tune,vot,got10k,cvat
+# Which PyTorch build: "default" (the package index's: CUDA builds on x86-64 Linux, which run on
+# the CPU too) or "cpu" (`make setup TORCH=cpu`: PyTorch's CPU-only wheels, a much smaller
+# environment for a machine without a GPU). TORCH_INDEX overrides the index of the cpu choice.
+TORCH ?= default
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+ifeq ($(TORCH),cpu)
+TORCH_SOURCE := --index-url $(TORCH_INDEX)
+else ifeq ($(TORCH),default)
+TORCH_SOURCE :=
+else
+$(error TORCH must be default or cpu, not "$(TORCH)")
+endif
 
 .PHONY: setup install opencv quickstart test
 
@@ -14,7 +26,8 @@ install:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip wheel "setuptools<81"
 	# detectron2 imports pkg_resources, which setuptools >= 81 no longer ships.
-	$(BIN)/python -m pip install "torch>=2.0" "torchvision>=0.15" "setuptools<81"
+	$(BIN)/python -m pip install $(TORCH_SOURCE) "torch>=2.0" "torchvision>=0.15"
+	$(BIN)/python -m pip install "setuptools<81"
 	$(BIN)/python tools/install_detectron2.py
 	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
 	$(MAKE) opencv

@@ -3,7 +3,6 @@
 This is the one place where siamtrack's keys are declared and documented; ``docs/config.md``
 explains them for users. Defaults follow pysot's ``config.py`` (the SiamRPN++ reference code)
 unless a comment says otherwise; YAML files in ``configs/`` set the per-experiment values.
-
 """
 import os
 
@@ -14,6 +13,7 @@ from detectron2.config import get_cfg
 from .packaged_configs import find_config, missing_config_message
 from .utils.device import announce_cpu_fallback, default_device
 from .utils.errors import InputError
+from .utils.value_checks import check_track_values
 
 
 class ConfigError(InputError):
@@ -32,7 +32,7 @@ def load_config(config_file, opts=()):
     ``"pysot/siamrpn_alex_dwxcorr.yaml"``: see :mod:`siamtrack.model_zoo`); an existing file wins.
     ``opts`` are trailing ``KEY VALUE`` overrides. A missing file, a YAML error, an unknown key or
     a bad value raises :class:`ConfigError` with a one-line message (yacs' own messages span
-    several lines).
+    several lines); a ``TRACK.*`` value outside its range raises ``TrackValueError``.
     """
     config_file = os.fspath(config_file)
     if not os.path.isfile(config_file):
@@ -51,7 +51,7 @@ def load_config(config_file, opts=()):
         raise ConfigError(f"bad config or overrides: {lines[0]}") from None
     if not device_set:
         announce_cpu_fallback()
-    return cfg
+    return check_track_values(cfg)  # the ranges of TRACK.* values (utils/value_checks.py)
 
 
 def read_config_file(config_file):
@@ -291,10 +291,10 @@ def _add_test_config(cfg):
 
 
 def _add_siammask_config(cfg):
-    # SiamMask (MODEL.META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/model.md,
-    # "SiamMask"): the mask correlation head and the refine module.
-    cfg.MODEL.SIAM_MASK = CN()
-    cfg.MODEL.SIAM_MASK.HIDDEN_CHANNELS = 256  # mask head's correlation channels (refine input)
-    cfg.MODEL.SIAM_MASK.OUT_SIZE = 63  # the mask head predicts OUT_SIZE x OUT_SIZE logits per position
-    # Tracker: the pasted mask probability is binarised above this (pysot's TRACK.MASK_THERSHOLD).
-    cfg.TRACK.MASK_THRESHOLD = 0.30
+    # SiamMask (META_ARCHITECTURE "SiamMask", TRACK.TYPE "SiamMaskTracker"; docs/config.md, "SiamMask")
+    cfg.MODEL.SIAM_MASK = m = CN()
+    m.HIDDEN_CHANNELS, m.OUT_SIZE = 256, 63  # correlation channels (refine input); mask head side
+    # training: the paper's loss weight (32), stage "mask" (all but refine) or "refine" (refine only)
+    m.LOSS_WEIGHT, m.TRAIN_STAGE, m.POSITIONS_PER_PAIR = 32.0, "mask", 8
+    cfg.TRACK.MASK_THRESHOLD = 0.30  # binarises the pasted mask (pysot's TRACK.MASK_THERSHOLD)
+    cfg.TRACK.MASK_PROBABILITY = False  # results' "mask": the probability map instead of the binary one

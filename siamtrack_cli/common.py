@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
-__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "report_error",
-           "add_config_arguments", "attach_negative_values", "stop_signals", "execute", "run_command",
+__all__ = ["INPUT_ERROR", "INTERRUPTED", "TERMINATED", "program_name", "console_logging", "log_to_stderr", "report_error",
+           "add_config_arguments", "add_threads_argument", "set_threads", "attach_negative_values", "stop_signals", "execute", "run_command",
            "config_file_problem", "option_value"]
 
 INPUT_ERROR = 2
@@ -42,18 +42,48 @@ def console_logging(level=logging.INFO):
         logger.propagate = False
 
 
+def log_to_stderr():
+    """Move the console log lines of :func:`console_logging` to stderr (when stdout carries data,
+    e.g. ``--output-boxes /dev/stdout``)."""
+    for handler in logging.getLogger("siamtrack").handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)
+
+
 def report_error(prog, message):
     """Print ``<prog>: error: <message>`` on stderr; returns the exit status 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
     return INPUT_ERROR
 
 
-def add_config_arguments(parser, default=None, required=False, help="siamtrack config",
+def add_config_arguments(parser, default=None, required=False,
+                         help="siamtrack config: a packaged name (e.g. siamrpnpp_r50) or a YAML path",
                          opts_help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS model.pth"):
     """detectron2's two config arguments: ``--config-file`` (a path or a packaged config name)
     and the trailing ``opts`` (``KEY VALUE ...`` overrides). Add ``opts`` last."""
     parser.add_argument("--config-file", default=default, required=required, metavar="FILE", help=help)
     parser.add_argument("opts", default=[], nargs=argparse.REMAINDER, help=opts_help)
+
+
+def add_threads_argument(parser):
+    """``--threads N``: CPU threads of PyTorch and OpenCV (default 0: PyTorch's own choice, one
+    per core; docs/install.md, "CPU threads", has the measured effect on a busy machine)."""
+    parser.add_argument("--threads", type=int, default=0, metavar="N",
+                        help="CPU threads for PyTorch and OpenCV (default 0: one per core; use 1 or 2 on a "
+                             "machine shared with other work)")
+
+
+def set_threads(count):
+    """Use ``count`` CPU threads in PyTorch and OpenCV, here and in the processes this one
+    starts (``OMP_NUM_THREADS``); 0 leaves the defaults."""
+    if count <= 0:
+        return
+    os.environ["OMP_NUM_THREADS"] = str(count)
+    import cv2
+    import torch
+
+    torch.set_num_threads(count)
+    cv2.setNumThreads(count)
 
 
 def option_value(opts, key):

@@ -21,7 +21,7 @@ def build_parser(prog=PROG):
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("input", help="pysot checkpoint (.pth): state_dict or {'state_dict': ...}")
     parser.add_argument("output", help="where to write the converted checkpoint (.pth)")
-    parser.add_argument("--config-file", default=None, help="siamtrack YAML of the model (default: detect)")
+    parser.add_argument("--config-file", default=None, help="siamtrack config of the model: a packaged name or a YAML path (default: detect)")
     return parser
 
 
@@ -33,12 +33,15 @@ def _argument_problem(args):
         problem = config_file_problem(args.config_file)
         if problem:
             return problem
-    return output_file_problem("output", args.output, make_folders=False)
+    if os.path.exists(args.output) and os.path.samefile(args.input, args.output):
+        return f"output {args.output} is the input {args.input}: refusing to overwrite an input; choose another output path"
+    return output_file_problem("output", args.output)
 
 
 def _convert(args):
     from siamtrack.checkpoint import convert_pysot_file
 
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     count, config = convert_pysot_file(args.input, args.output, args.config_file)
     print(f"wrote {count} tensors to {args.output}")
     if args.config_file is None:

@@ -11,6 +11,10 @@ Score existing results (no model)::
         --results output/results/OTB100/trackerA output/results/OTB100/trackerB \\
         --output-json scores.json --plot-dir plots
 
+Several processes (CPU processes without CUDA), GPUs or machines, as siamtrack-train::
+
+    siamtrack-eval --config-file ... --dataset OTB100 --num-gpus 2 MODEL.WEIGHTS model.pth
+
 A folder of your own sequences: ``--dataset videos --dataset-root DIR`` (or ``videos:DIR``; any
 layout of datasets/README.md). GOT-10k is scored with AO / SR, VOT2018-LT / VOT2019-LT with
 long-term precision / recall / F1 (docs/evaluation.md).
@@ -19,6 +23,8 @@ Bad input prints one line on stderr and exits with status 2.
 """
 import argparse
 import os
+import re
+import sys
 
 from .common import config_file_problem, option_value, run_command
 from .paths import output_file_problem, output_folder_problem
@@ -30,7 +36,7 @@ PROG = "siamtrack-eval"
 
 def build_parser(prog=PROG):
     """Command-line arguments (detectron2 style: trailing ``KEY VALUE`` config overrides)."""
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0],
+    p = _Parser(prog=prog, description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config-file", default="", metavar="FILE", help="siamtrack config (run mode)")
     p.add_argument("--dataset", required=True,
@@ -51,12 +57,64 @@ def build_parser(prog=PROG):
     p.add_argument("--no-resume", action="store_true",
                    help="re-run every sequence (also into a folder made with other weights or config)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
+    p.add_argument("--threads", type=int, default=0,
+                   help="threads per process (default: the machine's cores shared equally among its processes)")
+    p.add_argument("--num-gpus", type=int, default=1,
+                   help="processes per machine: GPUs, or CPU processes without CUDA (default: 1)")
+    p.add_argument("--num-machines", type=int, default=1, help="total number of machines (default: 1)")
+    p.add_argument("--machine-rank", type=int, default=0, help="the rank of this machine (unique per machine)")
+    p.add_argument("--dist-url", default="auto",
+                   help="process group address, tcp://HOST:PORT of machine 0 with several machines "
+                        "(default: auto, a free port of this machine)")
+    p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ... (last)")
     return p
+
+
+# A config override's key: an upper-case section and dotted keys (MODEL.WEIGHTS, TRACK.LR)
+_CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$")
+
+
+def overrides_last(argv, parser):
+    """``argv`` with every ``KEY VALUE`` config override moved after the options, so that
+    ``--results DIR MODEL.WEIGHTS w.pth`` does not read the overrides as folders and an option
+    written after the overrides is still an option (an unknown one is then argparse's error)."""
+    takes_value = {s for a in parser._actions if a.nargs is None and a.option_strings
+                   and not isinstance(a, (argparse._StoreTrueAction, argparse._HelpAction))
+                   for s in a.option_strings}
+    options, overrides, i = [], [], 0
+    while i < len(argv):
+        word = argv[i]
+        if word in takes_value and i + 1 < len(argv):
+            options += argv[i:i + 2]
+            i += 2
+        elif _CONFIG_KEY.match(word) and i + 1 < len(argv):
+            overrides += argv[i:i + 2]
+            i += 2
+        else:
+            options.append(word)
+            i += 1
+    return options + overrides
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with :func:`overrides_last` applied first."""
+
+    def parse_args(self, args=None, namespace=None):
+        """Parse ``args`` (default ``sys.argv[1:]``), config overrides last."""
+        return super().parse_args(overrides_last(sys.argv[1:] if args is None else list(args), self), namespace)
 
 
 def _argument_problem(args):
     """The first problem found in ``args`` without importing siamtrack, or None."""
+    if args.threads < 0:
+        return f"--threads must be 0 (a share of the cores) or more, got {args.threads}"
+    if args.num_gpus < 1 or args.num_machines < 1:
+        return "--num-gpus and --num-machines must be at least 1"
+    if not 0 <= args.machine_rank < args.num_machines:
+        return (f"--machine-rank {args.machine_rank} is not one of the {args.num_machines} machine(s) "
+                f"(0 to {args.num_machines - 1})")
+    if args.tracker_name in (".", "..") or "/" in args.tracker_name or os.sep in args.tracker_name:
+        return f"--tracker-name {args.tracker_name!r} is a folder name inside --output: no '/', '..' or '.'"
     if not args.config_file and not args.results:
         return "give --config-file (run a tracker) or --results DIR ... (score results)"
     if args.opts and not args.config_file:
@@ -90,13 +148,15 @@ def _check_outputs(args):
 
 
 def _evaluate(args):
+    from siamtrack.engine.eval_job import run_evaluation
     from siamtrack.evaluation import format_table, score_notes
-    from siamtrack.evaluation.runs.benchmark_job import evaluate_on_benchmark, write_plots, write_scores_json
+    from siamtrack.evaluation.runs.benchmark_job import write_plots, write_scores_json
 
     _check_outputs(args)
-    report = evaluate_on_benchmark(
-        args.dataset, args.dataset_root, args.config_file, args.opts, args.results, args.output,
-        args.tracker_name, args.max_sequences, resume=not args.no_resume, progress=not args.no_progress)
+    report = run_evaluation(args)
+    if report is None:
+        print(f"machine {args.machine_rank}: its sequences are tracked; machine 0 scores the results")
+        return 0
     bench = report.benchmark
     if report.scores is None:
         print(f"{bench.name}: results written under {os.path.join(args.output, bench.results_name)}; "
@@ -108,7 +168,7 @@ def _evaluate(args):
     if args.output_json:
         write_scores_json(args.output_json, report.scores)
     if args.plot_dir:
-        paths = write_plots(report.scores, args.plot_dir, bench.results_name)
+        paths = write_plots(report.scores, args.plot_dir, bench.results_name, bench.label)
         for path in paths:
             print(f"plot: {path}")
         if not paths:

@@ -8,15 +8,17 @@
 ``x,y,w,h`` (0-based pixels; repeat ``--init-box`` for several targets) may also come from the
 first line of a ground-truth file (``--gt-file``, converted as pysot's test driver does) or, with
 a display, be drawn on the first frame. ``--output-boxes`` may be repeated (one file per
-format). Outputs are written as ``<name>.partial`` and renamed when the run completes (see
-docs/tracking.md). Bad input: one line on stderr, exit status 2; Ctrl-C 130, SIGTERM 143.
+format); at least one output is required. Outputs are written as ``<name>.partial`` and
+renamed when the run completes (see docs/tracking.md). Bad input: one line on stderr, exit status 2; Ctrl-C 130, SIGTERM 143.
 """
 import argparse
 import os
 import re
+import sys
 from pathlib import Path
 
-from .common import add_config_arguments, config_file_problem, option_value, run_command
+from .common import add_config_arguments, add_threads_argument, config_file_problem, log_to_stderr, option_value, \
+    run_command, set_threads
 from .paths import output_file_problem
 
 __all__ = ["build_parser", "parse_box", "main"]
@@ -43,9 +45,13 @@ def build_parser(prog=PROG):
     parser.add_argument("--no-score", action="store_true", help="do not draw the scores on the video")
     parser.add_argument("--output-boxes", action="append", default=[], metavar="FILE",
                         help="boxes per frame: .txt (x,y,w,h lines; one file per target), .csv or .json "
-                             "(repeat for several formats)")
+                             "(repeat for several formats); /dev/stdout (or another device) gets CSV rows")
+    parser.add_argument("--output-masks", metavar="DIR",
+                        help="mask tracker (SiamMask): one PNG per tracked frame and target into DIR, "
+                             "<frame>_<target>.png, 0 / 255")
     parser.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0: all)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_threads_argument(parser)
     add_config_arguments(parser, default=DEFAULT_CONFIG,
                          opts_help="config overrides as KEY VALUE pairs, e.g. MODEL.WEIGHTS w.pth MODEL.DEVICE cpu")
     return parser
@@ -66,23 +72,51 @@ def _argument_problem(args):
     problem = config_file_problem(args.config_file)
     if problem:
         return problem
-    if not (args.video.isdigit() or os.path.exists(args.video)):
+    if args.video.isdigit() and not os.path.exists(args.video):
+        if sys.platform.startswith("linux") and not os.path.exists(f"/dev/video{args.video}"):
+            return f"camera {args.video} not found (no /dev/video{args.video})"
+    elif not os.path.exists(args.video):
         return f"video not found: {args.video}"
     for text in args.init_box:
         if parse_box(text) is None:
             return f"malformed box {text!r}: expected four numbers x,y,w,h"
-    if args.gt_file and not args.init_box and not os.path.isfile(args.gt_file):
-        return f"cannot read ground-truth file {args.gt_file}: no such file"
+    if not args.init_box:
+        if args.gt_file and not os.path.isfile(args.gt_file):
+            return f"cannot read ground-truth file {args.gt_file}: no such file"
+        if not args.gt_file and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return "no init box: pass --init-box x,y,w,h or --gt-file (no display for interactive selection)"
     for path in args.output_boxes:
-        if os.path.splitext(path)[1].lower() not in BOX_SUFFIXES:
+        if os.path.splitext(path)[1].lower() not in BOX_SUFFIXES and not _is_device(path):
             return f"--output-boxes must end in .txt, .csv or .json, got {path}"
     if args.max_frames < 0:
         return "--max-frames must be 0 (all) or positive"
+    if not (args.output or args.output_boxes or args.output_masks):
+        return ("nothing to write: give --output-boxes FILE (.txt, .csv, .json) and/or --output VIDEO "
+                "(annotated video)")
+    if args.output_masks and os.path.exists(args.output_masks) and not os.path.isdir(args.output_masks):
+        return f"--output-masks {args.output_masks} exists and is not a folder"
+    if args.threads < 0:
+        return "--threads must be 0 (PyTorch's default: one per core) or positive"
     for what, path in [("--output", args.output)] + [("--output-boxes", p) for p in args.output_boxes]:
         problem = output_file_problem(what, path)
         if problem:
             return problem
     return None
+
+
+def _is_device(path):
+    """An existing output that is neither a file nor a folder (``/dev/stdout``, a FIFO)."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
+def _is_stdout(path):
+    """Whether ``path`` is this process's standard output (``/dev/stdout``, its FIFO ...)."""
+    try:
+        here, out = os.stat(path), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (here.st_dev, here.st_ino) == (out.st_dev, out.st_ino) and not os.path.isfile(path)
 
 
 def _inputs(args):
@@ -93,7 +127,13 @@ def _inputs(args):
 
 
 def _track(args):
-    from siamtrack.tracking import build_tracker, validate_box
+    """The command's work, top to bottom: outputs checked against the inputs, config, first
+    frame and init boxes, tracker, then :func:`~siamtrack.tracking.video_job.track_video`."""
+    set_threads(args.threads)
+    to_stdout = any(_is_stdout(path) for path in args.output_boxes)
+    if to_stdout:
+        log_to_stderr()  # stdout carries the boxes
+    from siamtrack.tracking import build_tracker
     from siamtrack.tracking.outputs import planned_paths
     from siamtrack.tracking.video_job import (load_tracking_config, read_init_box, select_box_interactively,
                                               track_video)
@@ -111,17 +151,17 @@ def _track(args):
             boxes = [read_init_box(args.gt_file)]
         else:
             boxes = [select_box_interactively(first)]
-        boxes = [validate_box(box, first.shape) for box in boxes]  # before the model is built
         summary = track_video(build_tracker(cfg), source, first, boxes, output_boxes=args.output_boxes,
                               output_video=args.output, max_frames=args.max_frames,
                               progress=not args.no_progress, codec=args.codec, show_score=not args.no_score,
-                              inputs=_inputs(args))
+                              output_masks=args.output_masks)
     plural = "s" if summary.targets > 1 else ""
+    report = sys.stderr if to_stdout else sys.stdout
     print(f"tracked {summary.frames} frames ({summary.targets} target{plural}) at {summary.fps:.1f} fps "
-          f"on {cfg.MODEL.DEVICE}")
+          f"on {cfg.MODEL.DEVICE}", file=report)
     for path in summary.outputs:
         codec = f" ({summary.video_codec})" if args.output and Path(path) == Path(args.output) else ""
-        print(f"wrote {path}{codec}")
+        print(f"wrote {path}{codec}", file=report)
     return 0
 
 

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from .common import config_file_problem, run_command
+from .common import add_threads_argument, config_file_problem, run_command, set_threads
 
 __all__ = ["build_parser", "main"]
 
@@ -26,7 +26,8 @@ def build_parser(prog=PROG):
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
                                      epilog="See docs/training.md.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config-file", default="", metavar="FILE", help="path to config file")
+    parser.add_argument("--config-file", default="", metavar="FILE",
+                        help="a packaged config name (e.g. siamrpnpp_r50) or a path to a YAML config")
     parser.add_argument("--resume", action="store_true",
                         help="resume from the last checkpoint of OUTPUT_DIR (DefaultTrainer.resume_or_load)")
     parser.add_argument("--eval-only", action="store_true", help="perform evaluation only")
@@ -38,6 +39,7 @@ def build_parser(prog=PROG):
     port = 2 ** 15 + 2 ** 14 + hash(os.getuid() if sys.platform != "win32" else 1) % 2 ** 14
     parser.add_argument("--dist-url", default=f"tcp://127.0.0.1:{port}",
                         help="initialization URL for pytorch distributed backend")
+    add_threads_argument(parser)
     parser.add_argument("opts", default=[], nargs=argparse.REMAINDER,
                         help='config overrides at the end of the command: space-separated "PATH.KEY VALUE" pairs')
     return parser
@@ -50,10 +52,13 @@ def _argument_problem(args):
     for name in ("num_gpus", "num_machines"):
         if getattr(args, name) < 1:
             return f"--{name.replace('_', '-')} must be at least 1"
+    if args.threads < 0:
+        return "--threads must be 0 (PyTorch's default: one per core) or positive"
     return config_file_problem(args.config_file)
 
 
 def _train(args):
+    set_threads(args.threads)
     from siamtrack.engine.train_job import run_training
 
     run_training(args)

@@ -7,7 +7,8 @@
 The study lives in the --storage database (SQLite, or any database URL Optuna accepts): processes
 on several machines given the same storage and --study share it, and the same command run again
 after a kill resumes it (completed trials are not re-run). --trials is the number of completed
-trials the study should reach. The best trial is printed and written as a config YAML
+trials the study should reach; several processes share a study one trial each (docs/evaluation.md).
+The best trial is printed and written as a config YAML
 (``_BASE_`` = --config-file, only the tuned TRACK keys) beside a PNG of the trials in --output.
 Bad input: one line on stderr, exit status 2. docs/evaluation.md, "Tuning the tracker".
 """
@@ -51,6 +52,8 @@ def _argument_problem(args):
     """The first problem found in ``args`` without importing siamtrack, or None."""
     if args.metric not in METRICS:
         return f"unknown --metric {args.metric!r}; choose one of {', '.join(METRICS)}"
+    if args.study in (".", "..") or "/" in args.study or os.sep in args.study:
+        return f"--study {args.study!r} names files in --output: no '/', '..' or '.'"
     if args.trials < 1:
         return f"--trials must be at least 1, got {args.trials}"
     if find_spec("optuna") is None:

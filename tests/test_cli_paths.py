@@ -33,7 +33,7 @@ from siamtrack_cli import convert, eval, export, track, benchmark
 def library(kind, path):  # the library's own checks, behind the commands' early ones
     import numpy as np
     from siamtrack.checkpoint import save_checkpoint
-    from siamtrack.tracking.video_job import open_writers
+    from siamtrack.tracking.outputs import open_writers
     from siamtrack.utils.errors import InputError
     from siamtrack.utils.fileio import atomic_write
     try:

@@ -104,7 +104,8 @@ def test_sigterm_during_evaluation_keeps_finished_sequences(tmp_path):
 
 
 COMMANDS = {
-    "track_video.py": ["--config-file", QUICK, "--video", "{video}", "--init-box", "10,10,20,20"],
+    "track_video.py": ["--config-file", QUICK, "--video", "{video}", "--init-box", "10,10,20,20",
+                       "--output-boxes", "{tmp}/boxes.csv"],
     "eval_tracker.py": ["--dataset", "otb", "--dataset-root", "{tmp}", "--results", "{tmp}"],
     "convert_pysot_weights.py": ["{video}", "{tmp}/out.pth"],
     "benchmark_tracker.py": ["--config-file", QUICK, "--video", "{video}", "--frames", "2"],

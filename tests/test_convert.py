@@ -131,12 +131,14 @@ def test_cli_exit_codes(listings, tmp_path, capsys):
                  [str(broken), str(tmp_path / "o.pth")],
                  [str(good), str(tmp_path / "o.pth"), "--config-file", str(tmp_path / "none.yaml")],
                  [str(good), str(tmp_path / "o.pth"), "--config-file", str(unbuildable)],
-                 [str(good), str(tmp_path / "missing" / "o.pth")], [str(text), str(tmp_path / "o.pth")],
+                 [str(text), str(tmp_path / "o.pth")],
                  [str(good), str(tmp_path)]):  # onto an existing directory
         assert convert_tool.main(args) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("siamtrack-convert: error: ") and "\n" not in err and "Traceback" not in err, err
     assert not (tmp_path / "o.pth").exists()
+    assert convert_tool.main([str(good), str(tmp_path / "missing" / "o.pth")]) == 0  # 20: folders are created
+    assert (tmp_path / "missing" / "o.pth").is_file()
 
 
 def test_save_checkpoint_is_atomic_and_reports_one_line(tmp_path):

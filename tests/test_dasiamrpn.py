@@ -133,8 +133,7 @@ def test_small_targets_are_searched_on_the_larger_region(bag_frames):
     frame = bag_frames[0]
     small = (200, 150, 20, 20)  # 400 px^2 < 0.004 x 480 x 360
     tracker.init(frame, [small, BOX])
-    plans = [tracker._plan(t) for t in tracker._targets.values()]
-    assert [p.instance_size for p in plans] == [287, 271]
+    assert [t.instance_size for t in tracker._targets.values()] == [287, 271]
     results = tracker.track(bag_frames[1])  # 21x21 and 19x19 maps in one frame
     assert len(results) == 2 and all(np.isfinite(r["bbox"]).all() for r in results)
 
@@ -146,8 +145,17 @@ def test_the_big_model_cannot_go_into_opencvs_tracker(tmp_path):
     assert "\n" not in str(info.value) and not (tmp_path / "big").exists()
 
 
-def test_export_command_writes_the_opencv_files(tmp_path, capsys):
-    status = export_main(["--config-file", "dasiamrpn/siamrpn_otb", "--output", str(tmp_path / "otb"),
-                          "--layout", "opencv-dasiamrpn"])
+def test_an_official_checkpoint_converts_tracks_and_exports_for_opencv(tmp_path, capsys, bag_frames):
+    state, _ = official_state_dict(1)
+    torch.save(state, tmp_path / "SiamRPNOTB.model", _use_new_zipfile_serialization=False)
+    _, config = convert_pysot_file(tmp_path / "SiamRPNOTB.model", tmp_path / "otb.pth")
+    tracker = build_tracker(load_config(config, ["MODEL.WEIGHTS", str(tmp_path / "otb.pth")]))
+    tracker.init(bag_frames[0], BOX)
+    assert all(np.isfinite(tracker.track(frame)["bbox"]).all() for frame in bag_frames[1:3])
+    status = export_main(["--config-file", config, "--output", str(tmp_path / "otb"), "--layout", "opencv-dasiamrpn",
+                          "MODEL.WEIGHTS", str(tmp_path / "otb.pth")])
     assert status == 0
     assert "dasiamrpn_model.onnx, dasiamrpn_kernel_r1.onnx, dasiamrpn_kernel_cls1.onnx" in capsys.readouterr().out
+    theirs = opencv_tracker(tmp_path / "otb")
+    theirs.init(bag_frames[0], BOX)
+    assert theirs.update(bag_frames[1])[0]

@@ -98,6 +98,7 @@ def test_every_command_refuses_explicit_cuda_in_one_line(bag_video, tmp_path, ca
     runs = {
         "siamtrack-track": lambda: track.main(["--config-file", "siamrpn_alex", "--video", str(bag_video),
                                                "--init-box", "315,140,113,115", "--max-frames", "2",
+                                               "--output-boxes", str(tmp_path / "boxes.csv"),
                                                "--no-progress", *TINY, *cuda]),
         "siamtrack-eval": lambda: eval_cli.main(["--config-file", "siamrpn_alex", "--dataset", "OTB100",
                                                  "--dataset-root", str(_otb(tmp_path / "otb")), "--output",

@@ -50,11 +50,12 @@ def test_visible_frames_keep_full_length():
     assert s.precision[20] == pytest.approx(0.5)
 
 
-def test_longer_result_truncated_shorter_rejected():
+def test_a_result_longer_or_shorter_than_the_sequence_is_rejected():
     gt = np.tile([10.0, 10, 20, 20], (3, 1))
-    assert score_sequence(gt, np.tile(gt[0], (5, 1))).auc == pytest.approx(20 / 21)
-    with pytest.raises(ValueError):
-        score_sequence(gt, gt[:2])
+    assert score_sequence(gt, np.tile(gt[0], (3, 1))).auc == pytest.approx(20 / 21)
+    for rows in (5, 2):  # a longer one was cut silently before issue 20
+        with pytest.raises(ValueError, match=f"{rows} result boxes for 3"):
+            score_sequence(gt, np.tile(gt[0], (rows, 1)))
 
 
 def test_per_attribute_means(tmp_path):

@@ -118,11 +118,12 @@ def test_bad_input_exits_2_with_one_line(tool, capsys, tmp_path, folder, case):
         weights = tmp_path / "weights.pth"
         weights.write_text("e = 1\n")
         extra = ["MODEL.WEIGHTS", str(weights)]
-    args = ["--config-file", ALEX, "--video", video, "--init-box", box]
+    out = ["--output-boxes", tmp_path / "out.csv"]
+    args = ["--config-file", ALEX, "--video", video, "--init-box", box, *out]
     if case == "gt_malformed":
         gt = tmp_path / "gt.txt"
         gt.write_text("1,2,3\n")
-        args = ["--config-file", ALEX, "--video", video, "--gt-file", gt]
+        args = ["--config-file", ALEX, "--video", video, "--gt-file", gt, *out]
     status = tool.main([*map(str, args), "--no-progress", *extra])
     err = capsys.readouterr().err
     assert_one_line_error(status, err)
@@ -206,7 +207,7 @@ def test_weights_of_another_architecture(tool, capsys, tmp_path, folder):
     torch.save({"model": build_model(cfg).state_dict()}, weights)
     r50 = REPO_ROOT / "configs" / "siamrpnpp_r50.yaml"
     status, _, err = run_tool(tool, capsys, "--config-file", r50, "--video", folder, "--init-box", BOX,
-                              opts=["MODEL.WEIGHTS", weights])
+                              "--output-boxes", tmp_path / "out.csv", opts=["MODEL.WEIGHTS", weights])
     assert_one_line_error(status, err)
     assert "architecture" in err
 
@@ -252,7 +253,7 @@ def test_bad_frame_keeps_partial_output(tool, capsys, tmp_path):
                               "--output-boxes", out)
     assert_one_line_error(status, err)
     assert "frame 3" in err and "boxes.txt.partial" in err
-    assert not out.exists()  # never mistaken for a finished file
+    assert out.read_text() == "stale result of an earlier run\n"  # 20.5: the finished file stays
     lines = (tmp_path / "boxes.txt.partial").read_text().splitlines()
     assert len(lines) == 3 and lines[0] == "40.0,30.0,50.0,40.0"
 

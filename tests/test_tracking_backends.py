@@ -111,7 +111,7 @@ def test_export_that_disagrees_with_the_config_is_one_line(alex):
 
 def test_checkpoint_or_folder_on_the_wrong_backend_is_one_line(alex):
     cfg = onnx_cfg(alex, "MODEL.WEIGHTS", str(alex["pth"]))
-    with pytest.raises(ExportError, match=r"needs MODEL.WEIGHTS to name a folder exported by tools/export_onnx.py.*"
+    with pytest.raises(ExportError, match=r"needs MODEL.WEIGHTS to name a folder exported by siamtrack-export.*"
                                           r"export first") as info:
         build_tracker(cfg)
     assert "\n" not in str(info.value)
@@ -126,7 +126,8 @@ def test_missing_extra_names_it(alex, monkeypatch, capsys):
     assert "needs the 'onnx' extra (" in str(info.value) and "\n" not in str(info.value)
     x, y, w, h = alex["track"]["init_box"]
     status = track_cli.main(["--config-file", str(ALEX), "--video", str(alex["video"]), "--init-box",
-                             f"{x},{y},{w},{h}", "--max-frames", "2", "--no-progress", "TRACK.BACKEND",
+                             f"{x},{y},{w},{h}", "--max-frames", "2", "--no-progress", "--output-boxes",
+                             str(alex["root"] / "missing_extra.csv"), "TRACK.BACKEND",
                              "onnxruntime", "MODEL.WEIGHTS", str(alex["export"])])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and "needs the 'onnx' extra (" in err[0]

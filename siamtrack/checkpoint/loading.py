@@ -15,7 +15,7 @@ import torch
 from ..utils.errors import InputError, first_line
 from ..utils.fileio import file_kind
 
-__all__ = ["WeightsError", "read_model_state", "mismatch_report", "load_weights"]
+__all__ = ["WeightsError", "read_model_state", "non_finite_report", "mismatch_report", "load_weights"]
 
 _SHOW = 5  # how many offending keys a report lists
 
@@ -50,6 +50,14 @@ def read_model_state(path):
     return state
 
 
+def non_finite_report(state_dict):
+    """Which floating-point tensors of ``state_dict`` hold NaN or infinity, as one phrase
+    (``"NaN or infinity in 23 of 75 tensors (a, b, ...)"``), or ``""`` when all are finite."""
+    bad = [key for key, value in state_dict.items()
+           if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    return f"NaN or infinity in {len(bad)} of {len(state_dict)} tensors ({_listing(bad)})" if bad else ""
+
+
 def _listing(keys):
     return ", ".join(keys[:_SHOW]) + (", ..." if len(keys) > _SHOW else "")
 
@@ -76,11 +84,15 @@ def load_weights(model, path, allow_partial=False, partial_option=None):
     Raises :class:`WeightsError` when the file cannot be read or leaves parameters missing,
     unexpected or mis-shaped (weights of another architecture); ``partial_option`` (a config
     key such as ``"MODEL.SIAM_PARTIAL_LOAD"``) is then named in the message as the way to load
-    what fits. With ``allow_partial`` a mismatch is no error: the tensors that fit (same name,
+    what fits. Weights holding NaN or infinity are refused too. With ``allow_partial`` a mismatch is no error: the tensors that fit (same name,
     same shape) are loaded and the others keep their values. Returns the mismatch report
     (:func:`mismatch_report`, ``""`` when everything fits).
     """
     state = read_model_state(path)
+    broken = non_finite_report(state)
+    if broken:  # a diverged training's checkpoint: every box would be NaN
+        raise WeightsError(f"weights {path} hold {broken}: they come from a diverged training; use an "
+                           "earlier checkpoint")
     expected = model.state_dict()
     report = mismatch_report(state, expected)
     if report and not allow_partial:
@@ -88,7 +100,7 @@ def load_weights(model, path, allow_partial=False, partial_option=None):
         raise WeightsError(
             f"weights {path} do not fit the model of this config ({report}): they are for another "
             "architecture; pass the matching --config-file, and convert pysot files with "
-            f"tools/convert_pysot_weights.py{hint}")
+            f"siamtrack-convert{hint}")
     fitting = {key: value for key, value in state.items()
                if key in expected and tuple(value.shape) == tuple(expected[key].shape)}
     model.load_state_dict(fitting, strict=False)  # strict above, but for the ignored BatchNorm counters

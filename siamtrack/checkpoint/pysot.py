@@ -20,7 +20,7 @@ from ..config import add_siamtrack_config
 from ..model_zoo import get_config_file
 from ..modeling.backbone import LEGACY_TO_LAYERED, SiamAlexNet
 from ..utils.errors import InputError, first_line
-from ..utils.fileio import check_outputs_spare_inputs, file_kind
+from ..utils.fileio import atomic_write_with, check_outputs_spare_inputs, file_kind, is_special
 from .dasiamrpn import detect_dasiamrpn_variant, is_dasiamrpn_state_dict, rename_dasiamrpn_keys, variant_config_name
 from .loading import mismatch_report
 
@@ -231,6 +231,8 @@ def save_checkpoint(checkpoint, path):
     cannot be written (missing or read-only folder, a directory of that name, a full disk).
     """
     path = Path(path)
+    if is_special(path):  # /dev/null, a FIFO: written directly, never replaced by a file (utils/fileio.py)
+        return atomic_write_with(path, lambda f: torch.save(checkpoint, f), binary=True)
     if path.is_dir():
         raise ConversionError(f"cannot write {path}: it is a folder")
     if not path.parent.is_dir():

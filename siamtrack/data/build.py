@@ -19,6 +19,7 @@ from detectron2.utils.comm import get_rank, get_world_size
 from .datasets import SYNTHETIC_DATASETS
 from .datasets.specs import register_dataset_spec
 from .mapper import SiamPairMapper
+from .mask_mapper import SiamMaskPairMapper
 from .pairs import PairBatchSampler, PairRequestDataset, usable_dicts
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
     Args:
         cfg: a siamtrack config (DATASETS.TRAIN, DATASETS.SIAM.*, INPUT.SIAM.*, TRACK.EXEMPLAR_SIZE,
             SOLVER.IMS_PER_BATCH, DATALOADER.NUM_WORKERS).
-        mapper: callable pair request -> sample; default ``SiamPairMapper(cfg, True)``.
+        mapper: callable pair request -> sample; default ``SiamPairMapper(cfg, True)``
+            (``SiamMaskPairMapper`` for a SiamMask model).
         dataset_dicts: optional list (one list per DATASETS.TRAIN entry) instead of the catalog.
         start_iter: iteration to start at (a resumed run continues the pair stream).
 
@@ -94,8 +96,8 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
                          f"{world_size} training process(es)")
     if dataset_dicts is None:
         dataset_dicts = get_pair_dataset_dicts(names, cfg)
-    if mapper is None:
-        mapper = SiamPairMapper(cfg, is_train=True)
+    if mapper is None:  # SiamMask's pairs also carry the search crop's mask
+        mapper = (SiamMaskPairMapper if cfg.MODEL.META_ARCHITECTURE == "SiamMask" else SiamPairMapper)(cfg, True)
     # serialised like detectron2's loaders, so forked workers do not copy the dicts on access
     lists = [DatasetFromList(list(d), copy=False, serialize=True) for d in dataset_dicts]
     dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper)

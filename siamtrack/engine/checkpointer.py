@@ -3,8 +3,10 @@
 * :class:`SiamCheckpointer` -- detectron2's :class:`DetectionCheckpointer` writing every file
   (``model_XXXXXXX.pth``, ``model_final.pth``, ``last_checkpoint``) to a temporary file in the
   same folder first and renaming it when complete: a full disk during a save leaves the earlier
-  checkpoints and ``last_checkpoint`` as they were; Ctrl-C or SIGTERM during a save takes effect
-  once the save is complete.
+  checkpoints and ``last_checkpoint`` as they were (and is one line, :class:`CheckpointWriteError`);
+  Ctrl-C or SIGTERM during a save takes effect once the save is complete. A model holding NaN or
+  infinity (a diverged training) is never saved: :class:`TrainingDivergedError` names the last
+  good checkpoint instead.
 * :func:`resume_problem` -- why the checkpoint ``last_checkpoint`` names cannot be resumed
   (missing, empty, truncated), with the newest readable earlier checkpoint to use instead.
 """
@@ -15,10 +17,41 @@ import zipfile
 import torch
 from detectron2.checkpoint import DetectionCheckpointer
 
-from ..utils.errors import first_line
+from ..checkpoint.loading import non_finite_report
+from ..utils.errors import InputError, first_line
 from ..utils.interrupts import interrupts_deferred
 
-__all__ = ["SiamCheckpointer", "last_checkpoint_path", "checkpoint_problem", "resume_problem"]
+__all__ = ["CheckpointWriteError", "TrainingDivergedError", "SiamCheckpointer", "last_checkpoint_path",
+           "checkpoint_problem", "resume_problem", "LEFTOVERS"]
+
+# What a killed run leaves in OUTPUT_DIR: this module's temporary files (and utils.fileio's).
+LEFTOVERS = (".*.tmp-*", ".tmp_*")
+
+
+class CheckpointWriteError(InputError):
+    """A checkpoint that could not be written (full disk, read-only folder); the earlier ones stay."""
+
+
+class TrainingDivergedError(InputError):
+    """The model holds NaN or infinity: training diverged; nothing is saved over the checkpoints."""
+
+
+class _Recorder:
+    """A binary file whose write errors are kept: torch.save reports them as a RuntimeError
+    ("unexpected pos ...") that no longer says why."""
+
+    def __init__(self, f):
+        self._f, self.error = f, None
+
+    def write(self, data):
+        try:
+            return self._f.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
 
 _NUMBERED = re.compile(r"model_(\d+)\.pth$")
 
@@ -29,13 +62,25 @@ def _write_atomically(path, write):
     saves checkpoints, so the name is unique; ``open`` gives the mode the umask allows.)"""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}")
+    recorder = None
     try:
         with open(tmp, "wb") as f:
-            write(f)
+            recorder = _Recorder(f)
+            write(recorder)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:
+        cause = recorder.error if recorder is not None and recorder.error is not None else exc
+        kept = last_checkpoint_path(folder)
+        raise CheckpointWriteError(
+            f"cannot write checkpoint {path}: {getattr(cause, 'strerror', None) or first_line(cause)}; "
+            + (f"the earlier checkpoints are kept, the last is {kept} (continue with --resume)"
+               if kept and os.path.isfile(kept) else "no checkpoint was written")) from None
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        try:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        except OSError:
+            pass
 
 
 class SiamCheckpointer(DetectionCheckpointer):
@@ -50,6 +95,13 @@ class SiamCheckpointer(DetectionCheckpointer):
         if not self.save_dir or not self.save_to_disk:
             return
         data = {"model": self.model.state_dict()}
+        broken = non_finite_report(data["model"])
+        if broken:
+            kept = last_checkpoint_path(self.save_dir)
+            raise TrainingDivergedError(
+                f"training diverged: the model holds {broken}, so {name}.pth was not saved (lower "
+                "SOLVER.BASE_LR or the LR schedule); " + (f"the last good checkpoint is {kept}" if kept
+                                                          and os.path.isfile(kept) else "no checkpoint was written"))
         for key, obj in self.checkpointables.items():
             data[key] = obj.state_dict()
         data.update(kwargs)

@@ -13,6 +13,7 @@ per machine.
 import contextlib
 import logging
 import os
+import re
 import signal
 import socket
 import warnings
@@ -24,9 +25,41 @@ from detectron2.engine.launch import DEFAULT_TIMEOUT
 from detectron2.engine.launch import launch as _d2_launch
 from detectron2.utils import comm
 
+from ..utils.errors import InputError
 from .detectron2_compat import create_local_process_group
 
-__all__ = ["launch", "free_local_port"]
+__all__ = ["LaunchError", "launch_problem", "launch", "free_local_port"]
+
+# What torch.distributed's init_method takes: tcp://HOST:PORT, file:///path, env://
+_DIST_URL = re.compile(r"^(tcp://\[?[^/\s\]]+\]?:(\d{1,5})|file://\S+|env://)$")
+
+
+class LaunchError(InputError):
+    """The launch arguments (processes, machines, rank, URL) cannot make a process group."""
+
+
+def launch_problem(num_gpus_per_machine, num_machines=1, machine_rank=0, dist_url=None):
+    """Why these :func:`launch` arguments cannot work (one line, with the command's option
+    names), or None. Checked before any process starts: a rank outside the machines would
+    wait for ever for the others, a malformed URL would fail in every process."""
+    if num_gpus_per_machine < 1 or num_machines < 1:
+        return (f"--num-gpus ({num_gpus_per_machine}) and --num-machines ({num_machines}) must be "
+                "at least 1")
+    if not 0 <= machine_rank < num_machines:
+        return (f"--machine-rank {machine_rank} is not one of the {num_machines} machine(s) "
+                f"(0 to {num_machines - 1})")
+    if num_machines * num_gpus_per_machine == 1 or dist_url is None:
+        return None
+    if torch.cuda.is_available() and num_gpus_per_machine > torch.cuda.device_count():
+        return (f"--num-gpus {num_gpus_per_machine}: this machine has {torch.cuda.device_count()} "
+                "CUDA device(s)")
+    if dist_url == "auto":
+        return None if num_machines == 1 else "--dist-url auto is for one machine: give tcp://HOST:PORT of machine 0"
+    match = _DIST_URL.match(dist_url)
+    if match is None or (match.group(2) and not 0 < int(match.group(2)) < 65536):
+        return (f"--dist-url {dist_url!r} is not a process group address: tcp://HOST:PORT "
+                "(PORT 1-65535), file:///shared/path, env:// or auto")
+    return None
 
 
 def free_local_port() -> int:
@@ -48,8 +81,11 @@ def launch(
     """Same arguments and behaviour as :func:`detectron2.engine.launch`, on CPU too.
 
     Without CUDA, ``num_gpus_per_machine`` processes per machine train on CPU with the GLOO
-    backend.
+    backend. Arguments that cannot make a process group raise :class:`LaunchError` first.
     """
+    problem = launch_problem(num_gpus_per_machine, num_machines, machine_rank, dist_url)
+    if problem:
+        raise LaunchError(problem)
     world_size = num_machines * num_gpus_per_machine
     if world_size <= 1:
         return _d2_launch(main_func, num_gpus_per_machine, num_machines=num_machines,

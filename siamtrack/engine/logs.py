@@ -17,6 +17,9 @@ from detectron2.utils.env import seed_all_rng
 from detectron2.utils.events import CommonMetricPrinter, get_event_storage
 from detectron2.utils.logger import setup_logger
 
+from ..utils.errors import InputError
+from ..utils.interrupts import interrupt_behind
+
 __all__ = ["setup_run", "describe_model", "SiamMetricPrinter"]
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,14 @@ def _arguments(args):
     return " ".join(words + [str(v) for v in getattr(args, "opts", [])])
 
 
+def _not_a_user_error(record):
+    """False for detectron2's "Exception during training:" record of a user-facing error (a
+    full disk, a diverged training) or of an error raised while handling Ctrl-C / SIGTERM: the
+    command reports those in one line, without a traceback."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(exc, InputError) or interrupt_behind(exc) is not None)
+
+
 def setup_run(cfg, args):
     """detectron2's ``default_setup(cfg, args)`` for a siamtrack run, quietly (module docstring).
 
@@ -54,6 +65,9 @@ def setup_run(cfg, args):
     color = sys.stdout.isatty()
     for name, abbrev in (("fvcore", None), ("detectron2", "d2"), ("siamtrack", None)):
         setup_logger(output_dir, distributed_rank=rank, color=color, name=name, abbrev_name=abbrev)
+    train_loop_logger = logging.getLogger("detectron2.engine.train_loop")
+    if _not_a_user_error not in train_loop_logger.filters:
+        train_loop_logger.addFilter(_not_a_user_error)
     logger.info("%s; process %d of %d", _versions(cfg.MODEL.DEVICE), rank, comm.get_world_size())
     logger.info("Arguments: %s", _arguments(args))
     if comm.is_main_process() and output_dir:

@@ -8,7 +8,10 @@ arguments (``config_file``, ``opts``, ``resume``, ``eval_only``, ``num_gpus``, `
 ``machine_rank``, ``dist_url``). docs/training.md explains the recipe and the options.
 """
 import logging
+import math
 import os
+import re
+import signal
 
 from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.data import DatasetCatalog
@@ -23,16 +26,23 @@ from ..data.datasets import register_dataset_specs
 from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
 from ..utils.device import resolve_device
-from .checkpointer import last_checkpoint_path, resume_problem
+from ..utils.fileio import folder_lock, remove_leftovers
+from ..utils.interrupts import interrupt_behind
+from .checkpointer import LEFTOVERS, last_checkpoint_path, resume_problem
 from .launch import launch
 from .logs import setup_run
 from .schedule import build_lr_multiplier, finalize_solver_config
 from .trainer import SiamTrainer
 
 __all__ = ["is_benchmark", "load_training_config", "check_training_config", "setup",
-           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "with_interruption_note", "run_training"]
+           "train_or_evaluate", "evaluate_checkpoint", "interruption_note", "with_interruption_note", "run_training",
+           "WRITTEN_FILES"]
 
 logger = logging.getLogger(__name__)
+
+# The files a run writes into OUTPUT_DIR (checkpoints, their tag, the config, logs, metrics).
+WRITTEN_FILES = re.compile(r"model_(\d+|final)\.pth|last_checkpoint|config\.yaml|model\.txt|log\.txt.*|"
+                           r"metrics\.json|events\.out\..*")
 
 
 def is_benchmark(name):
@@ -103,11 +113,46 @@ def _check_start_weights(cfg, eval_only, resume):
                  partial_option=None if eval_only or last else "MODEL.SIAM_PARTIAL_LOAD")
 
 
+def _check_numbers(cfg, eval_only):
+    """Values detectron2 reads without a check (a ZeroDivisionError, a hang or NaN weights later)."""
+    if not eval_only and cfg.SOLVER.CHECKPOINT_PERIOD < 1:
+        raise ConfigError(f"SOLVER.CHECKPOINT_PERIOD must be a positive number of iterations, "
+                          f"got {cfg.SOLVER.CHECKPOINT_PERIOD}")
+    if cfg.DATALOADER.NUM_WORKERS < 0:
+        raise ConfigError(f"DATALOADER.NUM_WORKERS must be 0 (load in the main process) or positive, "
+                          f"got {cfg.DATALOADER.NUM_WORKERS}")
+    solver = cfg.SOLVER
+    for key, value in (("SOLVER.BASE_LR", solver.BASE_LR), ("SOLVER.MOMENTUM", solver.MOMENTUM),
+                       ("SOLVER.WEIGHT_DECAY", solver.WEIGHT_DECAY),
+                       *((f"SOLVER.SIAM.{k}", solver.SIAM[k]) for k in ("LOG_START_LR", "LOG_END_LR",
+                                                                        "WARMUP_START_LR", "WARMUP_END_LR"))):
+        if not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+            raise ConfigError(f"{key} must be a finite number >= 0, got {value!r}")
+
+
+def _check_files(cfg, eval_only):
+    """``MODEL.SIAM_PRETRAINED`` exists; the start weights are not among the files this run
+    writes into ``OUTPUT_DIR`` (training would overwrite them)."""
+    pretrained = cfg.MODEL.SIAM_PRETRAINED
+    if pretrained and not eval_only and not os.path.isfile(pretrained):
+        raise ConfigError(f"MODEL.SIAM_PRETRAINED {pretrained} does not exist")
+    output = os.path.realpath(cfg.OUTPUT_DIR or ".")
+    for key in ("MODEL.WEIGHTS", "MODEL.SIAM_PRETRAINED"):
+        path = cfg.MODEL.WEIGHTS if key == "MODEL.WEIGHTS" else pretrained
+        real = os.path.realpath(path) if path else ""
+        if not eval_only and real and os.path.dirname(real) == output and WRITTEN_FILES.fullmatch(
+                os.path.basename(real)):
+            raise ConfigError(f"{key} {path} is a file this run writes in OUTPUT_DIR {cfg.OUTPUT_DIR}: it would "
+                              "be overwritten; copy it elsewhere or choose another OUTPUT_DIR")
+
+
 def check_training_config(cfg, eval_only=False, resume=False, world_size=1):
     """Raise :class:`~siamtrack.utils.errors.InputError` with one line for what would otherwise
     fail later in every launched process: the schedule (``MAX_ITER`` < 0 included), the batch
     size, AMP without CUDA, dataset names, ``--eval-only`` without ``DATASETS.TEST``, benchmark
-    folders, the start weights (missing, truncated, not fitting the model) and ``OUTPUT_DIR``."""
+    folders, the start weights (missing, truncated, holding NaN, not fitting the model, or among
+    the files the run writes), ``SIAM_PRETRAINED``, checkpoint period, loader workers, learning
+    rates and ``OUTPUT_DIR``."""
     try:  # the schedule is otherwise first built inside the launched processes
         build_lr_multiplier(finalize_solver_config(cfg.clone()))
     except ValueError as exc:
@@ -121,6 +166,8 @@ def check_training_config(cfg, eval_only=False, resume=False, world_size=1):
     elif not cfg.DATASETS.TEST:
         raise ConfigError("--eval-only has nothing to evaluate: DATASETS.TEST is empty "
                           "(name benchmarks, e.g. DATASETS.TEST \"('otb100',)\")")
+    _check_numbers(cfg, eval_only)
+    _check_files(cfg, eval_only)
     _check_datasets(cfg, eval_only)
     _check_start_weights(cfg, eval_only, resume)
     try:
@@ -186,17 +233,44 @@ def interruption_note(output_dir):
     return f"the checkpoints written so far are kept, the last is {last} (continue with --resume)"
 
 
+_launching = []  # non-empty while run_training launches: its forked children ignore Ctrl-C / SIGTERM
+
+
+def _ignore_stop_signals_in_child():
+    """In a process forked during training (a data-loader worker): ignore SIGINT / SIGTERM, which
+    ``timeout`` or Ctrl-C send to the whole process group. The main process handles them and
+    stops its workers; a worker killed by them would make the loader raise a second error
+    (a traceback) over the interrupt. Workers still exit when the main process dies."""
+    if _launching:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ignore_stop_signals_in_child)
+
+
 def run_training(args):
     """Check the config of ``args`` here, then launch :func:`train_or_evaluate` in
     ``args.num_gpus`` processes per machine (CPU processes without CUDA). Ctrl-C or SIGTERM
-    raise their ``KeyboardInterrupt`` again with a one-line note of the checkpoints kept."""
+    raise their ``KeyboardInterrupt`` again with a one-line note of the checkpoints kept. The
+    run holds ``OUTPUT_DIR``'s lock (a second run into it is refused) and first removes the
+    temporary files a killed run left there."""
     world_size = args.num_gpus * args.num_machines
     cfg = load_training_config(args.config_file, args.opts)
     check_training_config(cfg, args.eval_only, args.resume, world_size)
-    try:
-        launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
-               machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
-    except KeyboardInterrupt as exc:
-        if args.eval_only:
-            raise
-        raise with_interruption_note(exc, cfg.OUTPUT_DIR) from None
+    with folder_lock(cfg.OUTPUT_DIR, "OUTPUT_DIR"):  # one run per OUTPUT_DIR: a second is refused
+        removed = remove_leftovers(cfg.OUTPUT_DIR, LEFTOVERS)  # the lock holder owns every temporary file
+        if removed:
+            logger.info("Removed %d temporary file(s) left in %s by a killed run", len(removed), cfg.OUTPUT_DIR)
+        _launching.append(True)
+        try:
+            launch(train_or_evaluate, args.num_gpus, num_machines=args.num_machines,
+                   machine_rank=args.machine_rank, dist_url=args.dist_url, args=(args,))
+        except BaseException as exc:
+            interrupt = interrupt_behind(exc)
+            if interrupt is None or args.eval_only:
+                raise
+            raise with_interruption_note(interrupt, cfg.OUTPUT_DIR) from None
+        finally:
+            _launching.clear()

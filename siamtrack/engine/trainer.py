@@ -260,12 +260,13 @@ class SiamTrainer(DefaultTrainer):
 
     @classmethod
     def test(cls, cfg, model, evaluators=None):
-        """Track the benchmarks of ``DATASETS.TEST`` (OPE/VOT metrics); main process only.
+        """Track the benchmarks of ``DATASETS.TEST`` (OPE/VOT metrics), each process its share
+        of the sequences, scored on the main process (docs/evaluation.md).
 
         Returns ``{benchmark: {metric: value}}`` ({} without test sets, and on other ranks).
         The model's training mode is restored afterwards.
         """
-        if not cfg.DATASETS.TEST or not comm.is_main_process():
+        if not cfg.DATASETS.TEST:
             return {}
         model = unwrap_model(model)
         was_training = model.training

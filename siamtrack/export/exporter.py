@@ -21,7 +21,8 @@ from ..utils.extras import require
 from .dasiamrpn import export_opencv_dasiamrpn
 from .errors import ExportError
 from .layouts import export_opencv, export_siamtrack, torch_export
-from .manifest import MANIFEST_NAME, new_manifest, write_manifest
+from .manifest import MANIFEST_NAME, add_graph_hashes, new_manifest, write_manifest
+from .siammask import add_refine_graph, check_layout, is_siammask
 from .verify import as_crops, textured_crops
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
     if not isinstance(opset, int) or not OPSET_RANGE[0] <= opset <= OPSET_RANGE[1]:
         raise ExportError(f"opset must be an integer from {OPSET_RANGE[0]} to {OPSET_RANGE[1]}, got {opset!r}")
     model, cfg = _resolve_model(source, cfg)
+    check_layout(model, layout)
     template_crops, search_crops = _check_inputs(cfg, layout, check_crops)
     destination = _destination(output_dir, overwrite)
     partial = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
@@ -70,12 +72,14 @@ def export_onnx(source, output_dir, *, cfg=None, layout="siamtrack", opset=DEFAU
         manifest = new_manifest(layout, cfg, opset, _versions(layout))
         if layout == "siamtrack":
             manifest.update(export_siamtrack(model, partial, opset, template_crops, search_crops, threads))
+            if is_siammask(model):
+                add_refine_graph(manifest, model, partial, opset, template_crops, search_crops[0], threads)
         elif layout == "opencv":
             manifest.update(export_opencv(model, partial, opset, template_crops[:1], search_crops[0][:1]))
         else:
             manifest.update(export_opencv_dasiamrpn(model, partial, opset, template_crops[:1], search_crops[0][:1],
                                                     torch_export))
-        write_manifest(partial, manifest)
+        write_manifest(partial, add_graph_hashes(partial, manifest))
         _publish(partial, destination)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -110,10 +114,10 @@ def cpu_float32(model):
 def model_from_config(cfg):
     """The SiamRPN of ``cfg`` on the CPU in eval mode, with ``cfg.MODEL.WEIGHTS`` loaded strictly
     (a siamtrack/detectron2 checkpoint or a pysot file); random weights, with a warning, if unset."""
-    from ..modeling import SiamRPN
+    from detectron2.modeling import META_ARCH_REGISTRY
 
     try:
-        model = SiamRPN(cfg).eval()
+        model = META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg).eval()  # SiamRPN or SiamMask
     except (ValueError, KeyError, AssertionError, TypeError) as exc:
         raise ExportError(f"cannot build the model of this config: {exc}") from None
     path = cfg.MODEL.WEIGHTS

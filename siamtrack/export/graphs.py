@@ -28,9 +28,13 @@ class ExportDepthwiseXCorr(nn.Module):
         """Correlation kernel of template features ``z``."""
         return self.conv_kernel(z)
 
+    def correlation(self, x, kernel):
+        """The correlation feature before the 1x1 head (what SiamMask's refine module reads)."""
+        return xcorr_depthwise_shifted(self.conv_search(x), kernel)
+
     def track(self, x, kernel):
         """Correlate search features ``x`` with a :meth:`template` kernel."""
-        return self.head(xcorr_depthwise_shifted(self.conv_search(x), kernel))
+        return self.head(self.correlation(x, kernel))
 
 
 def _one_level(feats):
@@ -84,7 +88,7 @@ def export_friendly_copy(model):
         model.rpn_head = variant(model.rpn_head)
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
-            if type(child) is DepthwiseXCorr:
+            if isinstance(child, DepthwiseXCorr):  # SiamMask's MaskCorr too
                 setattr(parent, name, ExportDepthwiseXCorr(child))
     return model
 

@@ -70,7 +70,9 @@ def export_siamtrack(model, folder, opset, template_crops, search_crops, threads
                  {name: {0: BATCH} for name in ["template", *names]})
     track_axes = {"search": {0: BATCH, 2: "search_height", 3: "search_width"}}
     track_axes.update({name: {0: BATCH} for name in names})
-    track_axes.update({key: {0: BATCH, 2: "score_height", 3: "score_width"} for key in outputs})
+    for key in outputs:  # SiamMask's track() also returns its refine inputs, maps of other sizes
+        side = "score" if references[0][key].shape[-2:] == references[0][outputs[0]].shape[-2:] else key
+        track_axes[key] = {0: BATCH, 2: f"{side}_height", 3: f"{side}_width"}
     torch_export(TrackGraph(copy, tree, outputs), [search_crops[0][:1], *(k[:1] for k in kernels)], track_path,
                  ["search", *names], outputs, opset, track_axes)
 

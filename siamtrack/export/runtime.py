@@ -6,19 +6,22 @@ import numpy as np
 import torch
 
 from .errors import ExportError
-from .manifest import read_manifest
+from .manifest import read_manifest, verify_graphs
+from .siammask import OnnxRefine
 from .state_layout import build_state, leaf_names, state_leaves
 from .verify import ort_session, run_session
 
 
 class OnnxSiamModel:
-    """An exported folder (``tools/export_onnx.py``, layout ``siamtrack``) as a tracker model.
+    """An exported folder (``siamtrack-export``, layout ``siamtrack``) as a tracker model.
 
     * ``state = model.template(z)``: z (N, 3, 127, 127) float BGR crops -> the template state,
       the same nest as :meth:`SiamRPN.template <siamtrack.modeling.SiamRPN.template>` returns
       (``{"kernels": ...}``) of CPU float32 tensors; states concatenate along dim 0 as PyTorch's do;
     * ``model.track(x, state)`` -> ``{"cls", "loc"}`` (``{"score"}`` for SiamFC heads) as CPU
-      float32 tensors, for search crops x (N, 3, S, S) of any size S the model accepts.
+      float32 tensors, for search crops x (N, 3, S, S) of any size S the model accepts;
+    * ``model.refine(outputs, positions)`` for a SiamMask export (``refine.onnx``; None otherwise):
+      mask logits as :meth:`SiamMask.refine <siamtrack.modeling.SiamMask.refine>`.
 
     ``manifest`` holds ``model.json`` (anchors and tracker settings under ``manifest["config"]``);
     ``device`` and ``dtype`` tell a tracker where its crops go (CPU, float32).
@@ -40,12 +43,13 @@ class OnnxSiamModel:
         except (KeyError, TypeError):
             raise ExportError(f"{self.folder / 'model.json'} lacks the graphs of the siamtrack layout") from None
         self._files = files
-        for path in files.values():
-            if not path.is_file():
-                raise ExportError(f"{path} is missing: the export folder is incomplete")
+        verify_graphs(self.folder, self.manifest)  # present and as exported (content hashes)
         self.names = leaf_names(self.tree)
         self._template = ort_session(files["template"], threads, providers)
         self._track = ort_session(files["track"], threads, providers)
+        # SiamMask exports: refine(outputs, positions) as the PyTorch model's; None otherwise
+        refine = graphs.get("refine")
+        self.refine = OnnxRefine(self.folder / refine["file"], threads, providers) if refine else None
 
     @property
     def config(self):

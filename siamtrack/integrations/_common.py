@@ -42,7 +42,16 @@ def make_tracker(cfg, model=None):
 def lost_score_opts(score_threshold=None):
     """Config overrides setting ``TRACK.LOST_SCORE`` to ``score_threshold`` (none when None):
     the adapters' ``score_threshold`` is the short-term trackers' lost score."""
-    return [] if score_threshold is None else ["TRACK.LOST_SCORE", repr(float(score_threshold))]
+    if score_threshold is None:
+        return []
+    try:
+        value = float(score_threshold)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(score_threshold, bool) or not 0.0 <= value <= 1.0:
+        raise InputError(f"score_threshold must be a number from 0 to 1 (a score below it counts towards "
+                         f"lost), got {score_threshold!r}")
+    return ["TRACK.LOST_SCORE", repr(value)]
 
 
 def pil_to_bgr(image):

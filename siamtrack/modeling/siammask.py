@@ -12,22 +12,22 @@ from detectron2.modeling import META_ARCH_REGISTRY, build_backbone
 from ..utils.device import resolve_device
 from .heads import build_siam_head
 from .heads.mask import MaskCorr, Refine
+from .mask_training import MaskTraining
 from .meta_arch import SiamRPN
 from .neck import build_siam_neck
 
 __all__ = ["SiamMask", "REFINE_FEATURES"]
 
-# The backbone outputs the refine module reads, with their channels, before the head's level.
-REFINE_FEATURES = (("stem", 64), ("layer1", 256), ("layer2", 512))
+# The backbone outputs the refine module reads, before the head's level.
+REFINE_FEATURES = ("stem", "layer1", "layer2")
 
 
 def _check_refine_features(shapes):
     """The backbone's outputs must be the refine features then one head level."""
-    have = [(name, spec.channels) for name, spec in shapes.items()][:-1]
+    have = list(shapes)[:-1]
     if have != list(REFINE_FEATURES):
-        raise ValueError(f"SiamMask needs backbone outputs {[n for n, _ in REFINE_FEATURES]} (channels "
-                         f"{[c for _, c in REFINE_FEATURES]}) before the head's level, got {have} "
-                         "(MODEL.SIAM_RESNET.OUT_FEATURES: ['stem', 'layer1', 'layer2', 'layer3'])")
+        raise ValueError(f"SiamMask needs backbone outputs {list(REFINE_FEATURES)} before the head's level, "
+                         f"got {have} (MODEL.SIAM_RESNET.OUT_FEATURES: ['stem', 'layer1', 'layer2', 'layer3'])")
 
 
 @META_ARCH_REGISTRY.register()
@@ -45,18 +45,22 @@ class SiamMask(SiamRPN):
     """
 
     @configurable
-    def __init__(self, *, backbone, neck, rpn_head, mask_head, refine_head, **kwargs):
+    def __init__(self, *, backbone, neck, rpn_head, mask_head, refine_head, training=None, **kwargs):
         """
         Args:
             backbone: returns the :data:`REFINE_FEATURES` then the head's level.
             neck, rpn_head, pixel_mean, pixel_std: as :class:`SiamRPN` (on the last level only).
             mask_head (MaskCorr): the mask correlation head.
             refine_head (Refine): the refine module.
+            training (MaskTraining): the mask branch's training stage, loss weight and targets
+                (default: stage "mask", the paper's weight 32).
         """
         super().__init__(backbone=backbone, neck=neck, rpn_head=rpn_head, **kwargs)
         self.mask_head = mask_head
         self.refine_head = refine_head
         self.mask_logits = False
+        self.mask_training = training or MaskTraining()
+        self.mask_training.freeze(self)
 
     @classmethod
     def from_config(cls, cfg):
@@ -74,7 +78,8 @@ class SiamMask(SiamRPN):
             "neck": neck,
             "rpn_head": build_siam_head(cfg, head_channels),
             "mask_head": MaskCorr(head_channels[0], mask.HIDDEN_CHANNELS, mask.OUT_SIZE ** 2),
-            "refine_head": Refine(mask.HIDDEN_CHANNELS),
+            "refine_head": Refine(mask.HIDDEN_CHANNELS, [shapes[name].channels for name in REFINE_FEATURES]),
+            "training": MaskTraining.from_config(cfg),
             "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
             "pixel_std": list(cfg.MODEL.PIXEL_STD),
         }
@@ -112,6 +117,20 @@ class SiamMask(SiamRPN):
         ``positions`` (one (y, x) per sample); each sample is refined alone."""
         return self.refine_head.at_positions(outputs["stem"], outputs["layer1"], outputs["layer2"],
                                              outputs["corr"], positions)
+
+    def forward(self, batched_inputs):
+        """Training: the RPN's losses and ``loss_mask`` (:class:`MaskTraining`; only ``loss_mask``
+        in the refine stage); eval mode: :meth:`inference`. Pairs carry ``"search_mask"`` (H, W)
+        0/1 for the search crop, absent where the data has no mask."""
+        if not self.training:
+            return self.inference(batched_inputs)
+        return self.mask_training.losses(self, batched_inputs)
+
+    def train(self, mode=True):
+        """:meth:`nn.Module.train`, the frozen parts of the training stage kept in eval mode."""
+        super().train(mode)
+        self.mask_training.keep_frozen_in_eval(self)
+        return self
 
     def inference(self, batched_inputs):
         """Decoded outputs of template/search pairs as :meth:`SiamRPN.inference`, plus

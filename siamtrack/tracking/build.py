@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "onnxruntime")
 WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting pysot's weights\") and "
-                "convert them with tools/convert_pysot_weights.py")
+                "convert them with siamtrack-convert")
 
 
 def prepare_model(model, cfg):

@@ -5,9 +5,11 @@ frame, ``lost`` when the tracker reports the target lost) on a filled background
 the frame. Lost targets are drawn grey and dashed. The frame number sits in the top-left corner;
 on the init frame it reads ``frame 0 init`` on an orange background.
 """
-from typing import NamedTuple, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 import cv2
+
+from .mask_outputs import draw_mask
 
 __all__ = ["TargetResult", "draw_results"]
 
@@ -19,13 +21,16 @@ DASH = 8  # pixels drawn, then as many skipped
 
 
 class TargetResult(NamedTuple):
-    """One target in one frame: its box ``x, y, w, h``, score (None on the init frame) and
-    whether the tracker reports it lost."""
+    """One target in one frame: its box ``x, y, w, h``, score (None on the init frame),
+    whether the tracker reports it lost, and a mask tracker's ``polygon`` (8 floats) and binary
+    ``mask`` (H x W bool; None otherwise)."""
 
     target_id: int
     bbox: Sequence[float]
     score: Optional[float]
     lost: bool = False
+    polygon: Optional[Sequence[float]] = None
+    mask: Optional[Any] = None
 
 
 def _text_color(background):
@@ -65,6 +70,7 @@ def draw_results(frame, index, results, show_score=True, init=False):
         x, y, w, h = (float(v) for v in result.bbox)
         p0, p1 = (int(round(x)), int(round(y))), (int(round(x + w)), int(round(y + h)))
         color = LOST_COLOR if result.lost else COLORS[result.target_id % len(COLORS)]
+        draw_mask(canvas, result.mask, result.polygon, color, thickness)
         if result.lost:
             _dashed_rectangle(canvas, p0, p1, color, thickness)
         else:

@@ -11,7 +11,7 @@ TRACKER_REGISTRY = Registry("TRACKER")
 TRACKER_REGISTRY.__doc__ = """
 Registry of trackers, selected by ``cfg.TRACK.TYPE``. Each is called as ``Tracker(model, cfg)``
 with a model that has ``template(z) -> state`` and ``track(x, state) -> dict of raw maps``.
-Built in: ``SiamRPNTracker``, ``SiamRPNLTTracker``, ``SiamFCTracker``.
+Built in: ``SiamRPNTracker``, ``SiamRPNLTTracker``, ``SiamMaskTracker``, ``SiamFCTracker``.
 """
 
 

@@ -199,7 +199,8 @@ class SiamRPNTracker(BaseTracker):
     smoothed size update (``TRACK.LR``) and clipping (:mod:`~siamtrack.tracking.postprocess`).
     ``score`` is the chosen anchor's raw foreground probability; ``lost`` follows
     :class:`~siamtrack.tracking.target.LostRule` (``TRACK.LOST_SCORE`` / ``LOST_FRAMES``).
-    Subclasses change :attr:`search` and :meth:`_update` (the long-term tracker).
+    Subclasses change :attr:`search` and :meth:`_update` (the long-term tracker) and
+    :meth:`_refine` (SiamMask).
     """
 
     def __init__(self, model, cfg):
@@ -254,10 +255,17 @@ class SiamRPNTracker(BaseTracker):
                 boxes = self.box_coder.decode(outputs["loc"])
             for i, (tid, target) in enumerate(zip(ids, targets)):
                 scale_z = self.exemplar_size / s_z[i]
-                _, box, score, penalty = postprocess.select_best(
+                target.best_index, box, score, penalty = postprocess.select_best(
                     scores[i], boxes[i], target.size, scale_z, window, self.penalty_k, self.search[target.lost][1])
                 results[tid] = self._update(target, box, score, penalty, frame.shape)
+            self._refine(ids, windows, outputs, results, frame.shape)
         return {tid: results[tid] for tid in self._targets}
+
+    def _refine(self, ids, windows, outputs, results, frame_shape):
+        """Hook: add to the ``results`` of the targets ``ids`` searched together (their
+        ``windows`` ``(center, side, average)`` as cropped, before the update; each target's
+        ``best_index``, the chosen flat anchor; the network's ``outputs``). Nothing here; SiamMask
+        adds its mask."""
 
     def _update(self, target, box, score, penalty, frame_shape):
         """Move ``target`` by its chosen ``box`` (smoothed size, clipped to the frame) and return

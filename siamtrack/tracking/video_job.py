@@ -21,14 +21,14 @@ from tqdm import tqdm
 from ..config import load_config
 from ..structures.boxes import init_box_from_region
 from ..utils.errors import InputError, first_line
-from ..utils.fileio import check_outputs_spare_inputs
+from ..utils.fileio import cannot_write
 from ..utils.interrupts import interrupts_deferred
 from .build import resolve_device
-from .outputs import TargetResult, VideoWriter, open_box_writer, planned_paths
-from .target import validate_box
+from .mask_outputs import binary_mask
+from .outputs import TargetResult, VideoWriter, open_writers
 
-__all__ = ["TrackingInterrupted", "TrackingSummary", "load_tracking_config", "check_crop_sizes", "read_init_box",
-           "select_box_interactively", "open_writers", "track_video"]
+__all__ = ["TrackingInterrupted", "TrackingSummary", "load_tracking_config", "read_init_box",
+           "select_box_interactively", "track_video"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,29 +55,16 @@ class TrackingSummary:
 
 
 def load_tracking_config(config_file, opts=()):
-    """The frozen config of ``config_file`` (a path or a packaged name) and ``opts``, its
-    ``MODEL.DEVICE`` checked (the device rule, docs/config.md). Raises an ``InputError`` when
-    bad, e.g. crop sizes the network cannot take (:func:`check_crop_sizes`)."""
+    """The frozen config of ``config_file`` (a path or a packaged name) and ``opts``, its values
+    range-checked (``load_config``) and its ``MODEL.DEVICE`` checked (the device rule,
+    docs/config.md). ``TRACK.HALF`` on the CPU, which has no effect there, is said in one
+    warning line."""
     cfg = load_config(config_file, opts)
-    resolve_device(cfg.MODEL.DEVICE)
-    check_crop_sizes(cfg)
+    device = resolve_device(cfg.MODEL.DEVICE)
+    if cfg.TRACK.HALF and device.type == "cpu":
+        logger.warning("TRACK.HALF True has no effect on the CPU (half precision is CUDA only): tracking in float32")
     cfg.freeze()
     return cfg
-
-
-def check_crop_sizes(cfg):
-    """Raise an ``InputError`` unless ``TRACK.EXEMPLAR_SIZE`` is a positive integer,
-    ``TRACK.INSTANCE_SIZE`` an integer at least as large (the template is correlated over the
-    search crop), and ``TRACK.CONTEXT_AMOUNT`` a finite number >= 0."""
-    track = cfg.TRACK
-    exemplar, instance, context = track.EXEMPLAR_SIZE, track.INSTANCE_SIZE, track.CONTEXT_AMOUNT
-    if not isinstance(exemplar, int) or exemplar < 1:
-        raise InputError(f"TRACK.EXEMPLAR_SIZE must be a positive integer (pixels), got {exemplar!r}")
-    if not isinstance(instance, int) or instance < exemplar:
-        raise InputError(f"TRACK.INSTANCE_SIZE must be an integer at least TRACK.EXEMPLAR_SIZE ({exemplar}): "
-                         f"the search crop holds the template; got {instance!r}")
-    if not isinstance(context, (int, float)) or not 0 <= context < float("inf"):
-        raise InputError(f"TRACK.CONTEXT_AMOUNT must be a finite number >= 0, got {context!r}")
 
 
 def read_init_box(gt_file):
@@ -88,6 +75,8 @@ def read_init_box(gt_file):
             line = f.readline()
     except OSError as exc:
         raise InputError(f"cannot read ground-truth file {gt_file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"cannot read ground-truth file {gt_file}: not a text file") from None
     parts = [p for p in re.split(r"[,\s;]+", line.strip()) if p]
     try:
         region = [float(p) for p in parts]
@@ -113,91 +102,27 @@ def select_box_interactively(frame):
     return [float(x), float(y), float(w), float(h)]
 
 
-def _cannot_write(path, exc):
-    return InputError(f"cannot write {path}: {exc.strerror or first_line(exc)}")
+def track_video(tracker, source, first_frame, boxes, output_boxes=(), output_video=None,
+                max_frames=0, progress=False, codec="auto", show_score=True, output_masks=None):
+    """Track the targets ``boxes`` (``x, y, w, h``; the tracker checks them against the frame)
+    from ``first_frame`` through the rest of ``source``, writing each frame to the outputs asked
+    for (``output_boxes``: a list of ``.txt`` / ``.csv`` / ``.json`` paths; ``output_video``:
+    annotated video, encoded with ``codec``, scores drawn unless ``show_score`` is False;
+    ``output_masks``: a folder of mask PNGs, for a mask tracker such as ``SiamMaskTracker``,
+    whose polygons also go into the box files and masks onto the video).
 
-
-def open_writers(target_ids, first_frame, fps, output_boxes=(), output_video=None, codec="auto", show_score=True):
-    """The writers of the requested outputs (box files, annotated video), opened; an
-    unwritable path raises an ``InputError`` naming it. ``output_boxes`` is a path or a list
-    of paths (one per format)."""
-    writers = []
-    makers = [(path, lambda p=path: open_box_writer(p, target_ids)) for path in _as_list(output_boxes)]
-    if output_video:
-        size = (first_frame.shape[1], first_frame.shape[0])
-        makers.append((output_video, lambda: VideoWriter(output_video, fps, size, codec, show_score)))
-    try:
-        for path, make in makers:
-            try:
-                writers.append(make())
-            except OSError as exc:
-                raise _cannot_write(path, exc) from None
-    except BaseException:
-        for writer in writers:
-            writer.close()
-        raise
-    return writers
-
-
-def _as_list(paths):
-    if not paths:
-        return []
-    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-
-
-def _write(writers, frame, index, results):
-    for writer in writers:
-        try:
-            if isinstance(writer, VideoWriter):
-                writer.write(frame, index, results)
-            else:
-                writer.write(index, results)
-        except OSError as exc:
-            raise _cannot_write(exc.filename or (writer.partials or writer.paths)[0], exc) from None
-
-
-def _finish(writers):
-    for writer in writers:
-        try:
-            writer.finish()
-        except OSError as exc:
-            raise _cannot_write(exc.filename or writer.paths[0], exc) from None
-
-
-def _results(tracker, frame):
-    """The tracker's results for ``frame`` as :class:`TargetResult` (``lost`` False when the
-    tracker does not report it)."""
-    return [TargetResult(tid, res["bbox"], res["score"], bool(res.get("lost", False)))
-            for tid, res in tracker.track_targets(frame).items()]
-
-
-def _inputs_of(source, inputs):
-    named = list(inputs)
-    if getattr(source, "name", "") and os.path.exists(source.name):
-        named.append(("video", source.name))
-    return named
-
-
-def track_video(tracker, source, first_frame, boxes, output_boxes=None, output_video=None,
-                max_frames=0, progress=False, codec="auto", show_score=True, inputs=()):
-    """Track the targets ``boxes`` (``x, y, w, h``, validated against the frame) from
-    ``first_frame`` through the rest of ``source``, writing each frame to the outputs asked for
-    (``output_boxes``: a path or a list of ``.txt`` / ``.csv`` / ``.json`` paths;
-    ``output_video``: annotated video, encoded with ``codec``, scores drawn unless
-    ``show_score`` is False).
-
-    Before anything is written, every output file (final and ``.partial`` names) is checked
-    against the video and ``inputs`` (``(what, path)`` pairs, e.g. the ground-truth file):
-    one that resolves to an input raises ``OutputClashError``. Stops after ``max_frames``
-    frames when positive. Returns a :class:`TrackingSummary`. On an ``InputError`` (an
-    unreadable frame, a truncated video, an unwritable output) or Ctrl-C / SIGTERM (a
-    ``KeyboardInterrupt``) the outputs keep their partial files and the raised ``InputError`` /
-    :class:`TrackingInterrupted` says so.
+    The caller checks the outputs against its inputs first (``check_outputs_spare_inputs``).
+    Stops after ``max_frames`` frames when positive. Returns a :class:`TrackingSummary`. On an
+    ``InputError`` (an unreadable frame, a truncated video, an unwritable output) or Ctrl-C /
+    SIGTERM (a ``KeyboardInterrupt``) the outputs keep their partial files and the raised
+    ``InputError`` / :class:`TrackingInterrupted` says so.
     """
-    boxes = [validate_box(box, first_frame.shape) for box in boxes]
+    threshold = getattr(tracker, "mask_threshold", None)  # set by mask trackers
+    if output_masks and threshold is None:
+        raise InputError(f"--output-masks needs a mask tracker (TRACK.TYPE SiamMaskTracker), not {type(tracker).__name__}")
     ids = tracker.init(first_frame, boxes)
-    check_outputs_spare_inputs(planned_paths(_as_list(output_boxes), output_video, ids), _inputs_of(source, inputs))
-    writers = open_writers(ids, first_frame, source.fps, output_boxes, output_video, codec, show_score)
+    writers = open_writers(ids, first_frame, source.fps, output_boxes, output_video, codec, show_score,
+                           output_masks, polygons=threshold is not None)
     total = source.frame_count
     if max_frames > 0:
         total = min(total, max_frames) if total else max_frames
@@ -208,7 +133,11 @@ def track_video(tracker, source, first_frame, boxes, output_boxes=None, output_v
         frame = first_frame
         while True:
             with interrupts_deferred():  # every output gets the frame, or none does
-                _write(writers, frame, done, results)
+                for writer in writers:
+                    try:
+                        writer.write(frame, done, results)
+                    except OSError as exc:
+                        raise cannot_write(exc.filename or (writer.partials or writer.paths)[0], exc) from None
                 done += 1
             bar.update(1)
             if 0 < max_frames <= done:
@@ -216,13 +145,18 @@ def track_video(tracker, source, first_frame, boxes, output_boxes=None, output_v
             frame = source.read()
             if frame is None:
                 break
-            results = _results(tracker, frame)
-        _finish(writers)
+            results = [TargetResult(tid, res["bbox"], res["score"], bool(res.get("lost", False)), res.get("polygon"),
+                                    binary_mask(res, threshold)) for tid, res in tracker.track_targets(frame).items()]
+        for writer in writers:  # the video first: it is read back before any box file is renamed
+            try:
+                writer.finish()
+            except OSError as exc:
+                raise cannot_write(exc.filename or writer.paths[0], exc) from None
     except BaseException as exc:
         for writer in writers:
             writer.close()
         bar.close()
-        kept = ", ".join(str(p) for w in writers for p in w.partials) or "no partial files"
+        kept = ", ".join(str(p) for w in writers for p in w.partials if os.path.exists(p)) or "no partial files"
         if isinstance(exc, KeyboardInterrupt):
             raise TrackingInterrupted(f"stopped after {done} frames, partial results kept in: {kept}") from None
         if isinstance(exc, InputError):

@@ -1,13 +1,25 @@
 """Safe file writing: atomic writes that honour the umask, outputs that never overwrite an
-input, and what a file that should hold a checkpoint actually holds."""
+input, one writer per output, and what a file that should hold a checkpoint actually holds.
+
+An existing output that is neither a regular file nor a folder (``/dev/null``, ``/dev/stdout``,
+a FIFO, a link to one) is written directly: a rename would replace the device by a file.
+"""
+import glob
 import os
 import tempfile
+from contextlib import contextmanager
 from typing import Iterable, Optional, Sequence, Tuple
 
-from .errors import InputError
+from .errors import InputError, first_line
 
-__all__ = ["current_umask", "atomic_write", "atomic_write_with", "OutputClashError", "same_file", "check_outputs_spare_inputs",
-           "check_folder_spares_inputs", "file_kind"]
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a second writer is then not detected
+    fcntl = None
+
+__all__ = ["current_umask", "is_special", "cannot_write", "OutputBusyError", "lock_or_refuse", "open_locked", "folder_lock",
+           "remove_leftovers", "atomic_write", "atomic_write_with", "OutputClashError", "same_file",
+           "check_outputs_spare_inputs", "check_folder_spares_inputs", "file_kind"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _PICKLE_PROTOCOL = 0x80  # every pickle of protocol 2 or later starts with the PROTO opcode
@@ -15,6 +27,81 @@ _PICKLE_PROTOCOL = 0x80  # every pickle of protocol 2 or later starts with the P
 
 class OutputClashError(InputError):
     """An output path that resolves to one of the command's inputs (it would destroy it)."""
+
+
+class OutputBusyError(InputError):
+    """An output another running process is writing (its lock is held)."""
+
+
+def cannot_write(path, exc) -> InputError:
+    """The one-line :class:`InputError` for an ``OSError`` (or torch's ``RuntimeError``) met
+    while writing ``path``: ``"cannot write PATH: <reason>"``."""
+    reason = getattr(exc, "strerror", None) or first_line(exc)
+    return InputError(f"cannot write {path}: {reason}")
+
+
+def is_special(path) -> bool:
+    """True for an existing path that is neither a regular file nor a folder (a device, a FIFO,
+    or a link to one): outputs are written to it directly, never renamed over it."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+
+
+def lock_or_refuse(fd, path, what="output"):
+    """Take the exclusive advisory lock of the open file ``fd`` (a number or a file object)
+    without waiting; raise :class:`OutputBusyError` naming ``path`` when another process
+    holds it. The lock lasts until the file is closed (or the process ends, even by SIGKILL)."""
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise OutputBusyError(f"{what} {path} is being written by another running process: wait for it to "
+                              "finish or choose another output") from None
+    except OSError:  # a file system without locks (some network mounts): a second writer goes unseen
+        pass
+
+
+def open_locked(path):
+    """The file ``path`` opened for writing (created with the umask's mode) and locked
+    (:func:`lock_or_refuse`); it is emptied only once the lock is held, so a second writer never
+    truncates the first one's file. Returns the descriptor (closing it releases the lock)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        lock_or_refuse(fd, path)
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextmanager
+def folder_lock(folder, what="output folder"):
+    """Hold the exclusive lock of ``folder`` (created if missing) for the block: a second
+    writer into the same folder gets :class:`OutputBusyError` at once (no lock file is left)."""
+    os.makedirs(folder, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        lock_or_refuse(fd, folder, what)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(folder, patterns) -> list:
+    """Remove what killed runs left in ``folder``: the files and folders matching the glob
+    ``patterns`` (call it while holding the folder's lock); returns the removed paths."""
+    import shutil
+
+    removed = []
+    for pattern in patterns:
+        for path in glob.glob(os.path.join(glob.escape(os.fspath(folder)), pattern)):
+            try:
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
 
 
 def current_umask() -> int:
@@ -35,7 +122,8 @@ def current_umask() -> int:
 def atomic_write(path, lines: Iterable[str]):
     """Write ``lines`` (each followed by a newline) to ``path`` through a temporary file in the
     same folder and a rename, so that readers never see a partial file and an interrupted write
-    leaves the old file (or none). Missing folders are created.
+    leaves the old file (or none). Missing folders are created. A device or FIFO
+    (:func:`is_special`) is written directly.
 
     The file gets the mode a plain ``open(path, "w")`` would give (``0o666`` less the umask);
     ``tempfile.mkstemp`` alone would leave it readable by its owner only. An ``OSError`` names
@@ -48,6 +136,10 @@ def atomic_write_with(path, write, binary=False):
     """:func:`atomic_write` for any content: ``write(file)`` fills the temporary file (opened
     for text, or bytes with ``binary``), which then replaces ``path``; same modes and errors."""
     path = os.fspath(path)
+    if is_special(path):
+        with open(path, "wb" if binary else "w") as f:
+            write(f)
+        return
     folder = os.path.dirname(path) or "."
     try:
         os.makedirs(folder, exist_ok=True)
@@ -85,8 +177,9 @@ def check_outputs_spare_inputs(outputs: Sequence[Tuple[str, object]], inputs: Se
     for i, (what, path) in enumerate(outputs):
         for source, input_path in inputs:
             if same_file(path, input_path):
-                raise OutputClashError(f"{what} {path} is the input {source} {input_path}: refusing to "
-                                       "overwrite an input; choose another output path")
+                name = source if source.startswith("input") else f"the input {source}"
+                raise OutputClashError(f"{what} {path} is {name} {input_path}: refusing "
+                                       "to overwrite an input; choose another output path")
         for other, other_path in outputs[:i]:
             if (what, path) == (other, other_path):
                 raise OutputClashError(f"{what} {path} is given twice; give each output its own path")

@@ -5,7 +5,7 @@ import signal
 import threading
 from contextlib import contextmanager
 
-__all__ = ["interrupts_deferred"]
+__all__ = ["interrupts_deferred", "interrupt_behind"]
 
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
 
@@ -42,3 +42,14 @@ def interrupts_deferred():
                 os.kill(os.getpid(), signum)  # the default action, as if it had not been held back
             else:
                 handler(signum, frame)
+
+
+def interrupt_behind(exc, depth=32):
+    """The ``KeyboardInterrupt`` that ``exc`` is or was raised while handling (its causes and
+    contexts, ``depth`` deep at most), or None: a Ctrl-C / SIGTERM that surfaced as another
+    error (a data-loader worker killed by the same signal)."""
+    for _ in range(depth):
+        if exc is None or isinstance(exc, KeyboardInterrupt):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -20,7 +20,7 @@ import numpy as np
 from .errors import InputError
 
 __all__ = ["CODECS", "VIDEO_SUFFIXES", "VideoEncodeError", "silence_ffmpeg_log", "can_encode", "choose_codec",
-           "VideoEncoder"]
+           "VideoEncoder", "readable_frames"]
 
 CODECS = ("auto", "avc1", "mp4v", "mjpg")
 FFMPEG_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv")
@@ -130,3 +130,16 @@ class VideoEncoder:
     def release(self):
         """Close the file (it then plays up to the last frame written)."""
         self._writer.release()
+
+
+def readable_frames(path):
+    """How many frames of the video ``path`` OpenCV decodes (0 when it cannot open it): what a
+    written video really holds, since OpenCV's writers report no write error (a full disk)."""
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    try:
+        while capture.isOpened() and capture.grab():
+            count += 1
+    finally:
+        capture.release()
+    return count

@@ -102,7 +102,13 @@ class CameraSource(VideoFileSource):
     """Frames of a camera (OpenCV device index)."""
 
     def __init__(self, index):
-        self._open(cv2.VideoCapture(int(index)), f"camera {index}", f"cannot open camera {index}")
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # a missing camera: no WARN lines
+        try:
+            capture = cv2.VideoCapture(int(index))
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        self._open(capture, f"camera {index}", f"cannot open camera {index}")
         self.frame_count, self.frames_read = None, 0
 
 

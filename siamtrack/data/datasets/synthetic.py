@@ -19,6 +19,8 @@ from collections import OrderedDict
 import cv2
 import numpy as np
 
+from .synthetic_masks import SyntheticMask
+
 FRAME_SIZE = (320, 240)  # width, height
 NUM_TRAIN, TRAIN_FRAMES, TRAIN_SEED = 2000, 50, 0
 NUM_TEST, TEST_FRAMES, TEST_SEED = 8, 60, 1000
@@ -215,6 +217,7 @@ def synthetic_video_dicts(num_videos, seed, num_frames, size=FRAME_SIZE, prefix=
         videos.append({
             "video": f"{prefix}_{index:05d}",
             "frame_source": video,
+            "mask_source": SyntheticMask(video),  # the target's pixels, for SiamMask
             "height": video.height,
             "width": video.width,
             "tracks": {0: {"frames": np.arange(num_frames, dtype=np.int32),

@@ -40,13 +40,14 @@ def got10k_split_dir(root, split):
 
 
 def _frame_values(path, count):
-    """Per-frame numbers of a ``.label`` file (one per line), 0 past its end; None if absent."""
+    """Per-frame numbers of a ``.label`` file (one per line, one per frame); None if absent. A
+    file of another length is an error (a short ``cover.label`` would change AO silently)."""
     if not os.path.isfile(path):
         return None
     values = read_numbers(path, 1, "GOT-10k label", DatasetLayoutError)[:, 0]
-    out = np.zeros(count)
-    out[: min(count, len(values))] = values[:count]
-    return out
+    if len(values) != count:
+        raise DatasetLayoutError(f"{path} has {len(values)} values for {count} frames")
+    return np.asarray(values, dtype=np.float64)
 
 
 _RESOLUTION = re.compile(r"^\s*resolution\s*[:=]\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$", re.M)

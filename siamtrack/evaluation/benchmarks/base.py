@@ -72,6 +72,8 @@ class Benchmark:
     ``<seq>_001_confidence.value``). ``has_full_gt`` is False for test splits
     whose ground truth is withheld (only the first box is known: results can be written, not
     scored). ``results_name`` is the folder name under the results root (pysot's dataset name).
+    ``label`` is what progress bars and plot titles call it (default: ``name``; a folder that
+    does not hold the whole benchmark says so).
     """
 
     name: str
@@ -82,10 +84,13 @@ class Benchmark:
     has_full_gt: bool = True
     results_name: str = ""
     attribute_names: Tuple[str, ...] = ()
+    label: str = ""
 
     def __post_init__(self):
         if not self.results_name:
             self.results_name = self.name
+        if not self.label:
+            self.label = self.name
 
     def __len__(self):
         return len(self.sequences)

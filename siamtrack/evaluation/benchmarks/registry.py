@@ -11,7 +11,7 @@ from ...data.datasets.specs import lasot_evaluation_split
 from .base import Benchmark, BenchmarkError, benchmark_sequence
 from .layouts import layout_benchmark_source, load_layout_benchmark
 
-__all__ = ["BenchmarkInfo", "BENCHMARKS", "canonical_name", "load_benchmark", "default_root"]
+__all__ = ["BenchmarkInfo", "BENCHMARKS", "SEQUENCE_COUNTS", "canonical_name", "load_benchmark", "default_root"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ _INFOS = (
 )
 
 BENCHMARKS: Dict[str, BenchmarkInfo] = {info.name: info for info in _INFOS}
+# Sequences of each complete benchmark: a folder holding another number is labelled as such.
+SEQUENCE_COUNTS = {"OTB100": 100, "UAV123": 123, "UAV20L": 20, "LaSOT": 280, "GOT-10k-val": 180,
+                   "GOT-10k-test": 180, "NFS30": 100, "NFS240": 100, "TrackingNet": 511, "VOT2016": 60,
+                   "VOT2018": 60, "VOT2019": 60, "VOT2018-LT": 35, "VOT2019-LT": 50}
 
 
 def _key(name: str) -> str:
@@ -122,11 +126,15 @@ def load_benchmark(name: str, root: Optional[str] = None, max_sequences: int = 0
         raise BenchmarkError(str(exc)) from None
     sequences = sorted((benchmark_sequence(r, info.protocol, info.score_visible_only) for r in records),
                        key=lambda s: s.name)
+    full = SEQUENCE_COUNTS.get(info.name, 0)
+    label = info.name if len(sequences) in (0, full) else (
+        f"{info.name} layout: {len(sequences)} sequences of {root} (the benchmark has {full})")
     if max_sequences and max_sequences > 0:
         sequences = sequences[:max_sequences]
     benchmark = Benchmark(name=info.name, root=root, sequences=sequences, protocol=info.protocol,
                           results_layout=info.results_layout, has_full_gt=info.has_full_gt,
-                          results_name=info.results_name, attribute_names=info.attribute_names)
+                          results_name=info.results_name, attribute_names=info.attribute_names,
+                          label=label)
     if need_frames:
         benchmark.check_frames()
     return benchmark

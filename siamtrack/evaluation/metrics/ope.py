@@ -84,13 +84,12 @@ class SequenceScore:
 
 
 def score_sequence(gt, pred, visible: Optional[np.ndarray] = None) -> SequenceScore:
-    """Curves of one sequence. ``pred`` longer than ``gt`` is cut to its length (pysot does so
-    for LaSOT's monkey-17); ``visible`` keeps only those frames but divides by the full length."""
+    """Curves of one sequence (``pred`` one box per ground-truth frame: a longer or shorter
+    result is refused); ``visible`` keeps only those frames but divides by the full length."""
     gt = np.asarray(gt, dtype=np.float64).reshape(-1, 4)
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, 4)
-    if len(pred) < len(gt):
+    if len(pred) != len(gt):
         raise ValueError(f"{len(pred)} result boxes for {len(gt)} ground-truth frames")
-    pred = pred[: len(gt)]
     n_frames = len(gt)
     if visible is not None:
         visible = np.asarray(visible, dtype=bool)[:n_frames]

@@ -30,22 +30,25 @@ def plot_curves(path: str, x: np.ndarray, curves: Mapping[str, np.ndarray],
     return path
 
 
-def _plot_got10k(scores: Mapping[str, GOT10kResult], plot_dir: str, benchmark_name: str) -> List[str]:
+def _plot_got10k(scores: Mapping[str, GOT10kResult], plot_dir: str, benchmark_name: str, title: str) -> List[str]:
     """GOT-10k's success plot (101 thresholds), legends with AO, best first."""
     order = sorted(scores, key=lambda n: -scores[n].ao)
     path = os.path.join(plot_dir, f"{benchmark_name}_success.png")
     return [plot_curves(path, GOT10K_THRESHOLDS, {n: scores[n].success_curve_101 for n in order},
                         {n: f"[{scores[n].ao:.3f}] {n}" for n in order},
-                        f"Success plots on GOT-10k - {benchmark_name}", "Overlap threshold", "Success rate")]
+                        f"Success plots on GOT-10k - {title}", "Overlap threshold", "Success rate")]
 
 
-def plot_benchmark(scores: Mapping[str, OPEResult], plot_dir: str, benchmark_name: str) -> List[str]:
-    """Success, precision and normalised-precision plots of several trackers on one benchmark;
+def plot_benchmark(scores: Mapping[str, OPEResult], plot_dir: str, benchmark_name: str,
+                   title: str = "") -> List[str]:
+    """Success, precision and normalised-precision plots of several trackers on one benchmark
+    (files ``<benchmark_name>_<kind>.png``, titles ending in ``title``, default the name);
     legends carry AUC / precision@20px / norm. precision@0.2, best first (GOT-10k scores: the
     success plot, legends with AO; other scores: none). Returns the paths."""
+    title = title or benchmark_name
     got = {n: r for n, r in scores.items() if isinstance(r, GOT10kResult)}
     if got:
-        return _plot_got10k(got, plot_dir, benchmark_name)
+        return _plot_got10k(got, plot_dir, benchmark_name, title)
     scores = {n: r for n, r in scores.items() if isinstance(r, OPEResult)}
     if not scores:
         return []
@@ -57,10 +60,10 @@ def plot_benchmark(scores: Mapping[str, OPEResult], plot_dir: str, benchmark_nam
              ("norm_precision", NORM_PRECISION_THRESHOLDS, "norm_precision_curve",
               "norm_precision_02", "Normalized location error threshold", "Precision",
               "Normalized precision plots of OPE")]
-    for kind, x, curve_attr, value_attr, xlabel, ylabel, title in specs:
+    for kind, x, curve_attr, value_attr, xlabel, ylabel, heading in specs:
         order = sorted(scores, key=lambda n: -getattr(scores[n], value_attr))
         curves: Dict[str, np.ndarray] = {n: getattr(scores[n], curve_attr) for n in order}
         labels = {n: f"[{getattr(scores[n], value_attr):.3f}] {n}" for n in order}
         path = os.path.join(plot_dir, f"{benchmark_name}_{kind}.png")
-        paths.append(plot_curves(path, x, curves, labels, f"{title} - {benchmark_name}", xlabel, ylabel))
+        paths.append(plot_curves(path, x, curves, labels, f"{heading} - {title}", xlabel, ylabel))
     return paths

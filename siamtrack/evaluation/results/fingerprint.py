@@ -20,7 +20,8 @@ import re
 from importlib import metadata
 from typing import List, Optional
 
-from ...utils.fileio import atomic_write
+from ...utils.fileio import atomic_write, cannot_write
+from .claims import folder_lock
 from .files import ResultsError
 
 __all__ = ["FINGERPRINT_FILE", "COMPARED_FIELDS", "IGNORED_CONFIG_KEYS", "file_sha256",
@@ -109,6 +110,8 @@ class ResultsRecord:
         return os.path.join(self.tracker_dir, FINGERPRINT_FILE)
 
     def _read(self) -> Optional[dict]:
+        if os.path.lexists(self.path) and not os.path.isfile(self.path):
+            raise ResultsError(f"{self.path} is not a file: remove it, or give another --tracker-name")
         if not os.path.isfile(self.path):
             return None
         try:
@@ -129,34 +132,61 @@ class ResultsRecord:
     def open(self, resume: bool = True) -> "ResultsRecord":
         """With ``resume``: keep the sequences of an equal fingerprint, refuse a different one
         (or results without one) with one line; without: start a new record. Writes the file."""
-        old = self._read() if resume else None
-        if resume and old is None and self._holds_results():
-            raise ResultsError(f"results folder {self.tracker_dir} holds results without a "
-                               f"{FINGERPRINT_FILE} (made by another tool or version): give a new "
-                               "--tracker-name, or --no-resume to re-run every sequence into it")
-        if old is not None:
-            differ = _differences(old, self.fingerprint)
-            if differ:
-                raise ResultsError(
-                    f"results folder {self.tracker_dir} holds results made with other "
-                    f"{' and '.join(differ)} (weights {old.get('weights') or 'none'}, now "
-                    f"{self.fingerprint.get('weights') or 'none'}): give a new --tracker-name, or "
-                    "--no-resume to re-run every sequence into it")
-            self.sequences = [str(s) for s in old.get("sequences", [])]
-        self._write()
+        with self._locked():
+            old = self._read() if resume else None
+            if resume and old is None and self._holds_results():
+                raise ResultsError(f"results folder {self.tracker_dir} holds results without a "
+                                   f"{FINGERPRINT_FILE} (made by another tool or version): give a new "
+                                   "--tracker-name, or --no-resume to re-run every sequence into it")
+            self._check(old)
+            self.sequences = [str(s) for s in old.get("sequences", [])] if old else []
+            self._write()
         return self
 
-    def is_finished(self, name: str) -> bool:
-        """Whether ``name`` was finished under this fingerprint."""
+    def _check(self, old: Optional[dict]):
+        differ = _differences(old, self.fingerprint) if old is not None else []
+        if differ:
+            raise ResultsError(
+                f"results folder {self.tracker_dir} holds results made with other "
+                f"{' and '.join(differ)} (weights {old.get('weights') or 'none'}, now "
+                f"{self.fingerprint.get('weights') or 'none'}): give a new --tracker-name, or "
+                "--no-resume to re-run every sequence into it")
+
+    def _locked(self):
+        """The folder's lock: processes and commands sharing the folder update the list in turn."""
+        try:
+            os.makedirs(self.tracker_dir, exist_ok=True)
+        except OSError as exc:
+            raise cannot_write(self.tracker_dir, exc) from None
+        return folder_lock(self.tracker_dir, ".fingerprint.lock")
+
+    def refresh(self):
+        """Read the sequences other processes finished since (same fingerprint only)."""
+        with self._locked():
+            old = self._read()
+            self._check(old)
+            if old is not None:
+                self.sequences = sorted(set(self.sequences) | {str(s) for s in old.get("sequences", [])})
+
+    def is_finished(self, name: str, refresh: bool = False) -> bool:
+        """Whether ``name`` was finished under this fingerprint (``refresh``: as the file says now)."""
+        if refresh and name not in self.sequences:
+            self.refresh()
         return name in self.sequences
 
     def add(self, name: str):
-        """Record ``name`` as finished (the file is rewritten atomically)."""
-        if name not in self.sequences:
-            self.sequences.append(name)
+        """Record ``name`` as finished, with what other processes recorded meanwhile (the file
+        is rewritten atomically, under the folder's lock)."""
+        with self._locked():
+            old = self._read()
+            self._check(old)
+            listed = {str(s) for s in old.get("sequences", [])} if old else set()
+            self.sequences = sorted(listed | set(self.sequences) | {name})
             self._write()
 
     def _write(self):
-        os.makedirs(self.tracker_dir, exist_ok=True)
         data = dict(self.fingerprint, sequences=self.sequences)
-        atomic_write(self.path, [json.dumps(data, indent=1)])
+        try:
+            atomic_write(self.path, [json.dumps(data, indent=1)])
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None

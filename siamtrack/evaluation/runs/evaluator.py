@@ -12,12 +12,14 @@ import os
 from collections import OrderedDict
 
 from detectron2.evaluation import DatasetEvaluator
+from detectron2.utils import comm
 
 from ...data.datasets.specs import parse_dataset_spec
 from ..benchmarks import canonical_name, load_benchmark
 from ..benchmarks.base import BenchmarkError
 from ..benchmarks.catalog import benchmark_from_catalog
 from .runner import run_benchmark
+from .shard import assign_sequences
 from ..metrics.scoring import metrics_of, score_results
 
 __all__ = ["TrackingBenchmarkEvaluator", "evaluate_tracker_on_benchmarks"]
@@ -75,10 +77,22 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
 
     def evaluate(self):
         """Run the tracker over the benchmark; ``{dataset_name: metrics}``, or ``{}`` for test
-        splits without public ground truth (their result files are still written)."""
+        splits without public ground truth (their result files are still written).
+
+        Under a launch of several processes (training's), as detectron2's
+        ``inference_on_dataset``: every process tracks its share of the sequences
+        (:func:`.shard.assign_sequences`), the results are gathered, and the main process scores
+        them; the others return ``{}``."""
         bench = self._benchmark()
+        world = comm.get_world_size()
+        names = assign_sequences(bench.sequences, world)[comm.get_rank()]
         results = run_benchmark(self._tracker(), bench, self.output_dir, self.tracker_name,
-                                resume=False, progress=True)
+                                resume=False, progress=comm.is_main_process(), names=names)
+        if world > 1:
+            parts = comm.gather(results, dst=0)
+            if not comm.is_main_process():
+                return OrderedDict()
+            results = {name: result for part in parts for name, result in part.items()}
         if not bench.has_full_gt:
             logger.info("%s: results written to %s (no public ground truth to score)",
                         bench.name, self.output_dir)
@@ -91,7 +105,8 @@ class TrackingBenchmarkEvaluator(DatasetEvaluator):
 def evaluate_tracker_on_benchmarks(cfg, model, output_dir=None):
     """Track every benchmark of ``cfg.DATASETS.TEST`` with ``model`` (roots from
     ``cfg.TEST.SIAM.DATASET_ROOTS``, at most ``cfg.TEST.SIAM.MAX_SEQUENCES`` sequences each) and
-    return ``{dataset: metrics}`` (:func:`metrics_of`: ``success_auc``, ... for OPE benchmarks,
+    return ``{dataset: metrics}`` on the main process, ``{}`` on the others, every process of a
+    launch tracking its share (:meth:`TrackingBenchmarkEvaluator.evaluate`) (:func:`metrics_of`: ``success_auc``, ... for OPE benchmarks,
     ``ao``, ``sr_0.5``, ``sr_0.75`` for GOT-10k, ``precision``, ``recall``, ``f1`` long-term).
 
     Result files go to ``output_dir`` (default ``<OUTPUT_DIR>/inference/results``), overwritten

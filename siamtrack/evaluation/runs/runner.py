@@ -19,6 +19,7 @@ from ...structures.boxes import init_box_from_region
 from ...utils.frames import read_image
 from ..benchmarks.base import Benchmark
 from ..metrics.vot import SKIP_FRAMES, region_overlap
+from ..results.claims import SequenceClaim
 from ..results.files import (read_boxes, read_vot_records, result_path, sequence_finished, write_boxes,
                              write_times, write_vot_records)
 from ..results.longterm import read_longterm_results, write_longterm_results
@@ -128,38 +129,68 @@ def _run_one(tracker, benchmark, seq, tracker_dir, path, read_frame):
     return boxes, times
 
 
+def _finished(tracker_dir, seq, layout, record) -> bool:
+    return (sequence_finished(tracker_dir, seq, layout)
+            and (record is None or record.is_finished(seq.name, refresh=True)))
+
+
+def _sequence(tracker, benchmark, seq, tracker_dir, resume, record, read_frame, wait):
+    """One sequence: ``(result, read back?)``, or None when another process holds its claim
+    (and ``wait`` is False). With a folder, the sequence is claimed while it is tracked."""
+    layout = benchmark.results_layout
+    path = result_path(tracker_dir, seq.name, layout) if tracker_dir else None
+    if path is None:
+        return _run_one(tracker, benchmark, seq, None, None, read_frame)[0], False
+    with SequenceClaim(tracker_dir, seq.name) as claim:
+        if not (claim.wait() if wait else claim.try_take()):
+            return None
+        if resume and _finished(tracker_dir, seq, layout, record):
+            return _read_back(tracker_dir, seq, layout, path), True
+        result, times = _run_one(tracker, benchmark, seq, tracker_dir, path, read_frame)
+        if record is not None:
+            record.add(seq.name)
+    logger.debug("%s: %d frames, %.1f fps", seq.name, len(times), len(times) / max(sum(times), 1e-9))
+    return result, False
+
+
 def run_benchmark(tracker, benchmark: Benchmark, output_dir: Optional[str] = None,
                   tracker_name: str = "tracker", resume: bool = True, progress: bool = True,
-                  read_frame=read_image, record=None) -> Dict[str, object]:
-    """Run ``tracker`` on every sequence of ``benchmark`` in sorted order.
+                  read_frame=read_image, record=None, names=None, on_frames=None) -> Dict[str, object]:
+    """Run ``tracker`` on the sequences ``names`` of ``benchmark`` (default: all, in sorted order).
 
     With ``output_dir``, each finished sequence is written at once (atomically) under
     :func:`tracker_results_dir`, and with ``resume`` sequences whose file already exists are
     read back instead of re-run — with a ``record``
-    (:class:`~siamtrack.evaluation.fingerprint.ResultsRecord`), only those it lists as finished
-    under its fingerprint, and each new sequence is added to it. Returns ``{sequence: N x 4
-    boxes}`` (OPE, GOT-10k), ``{sequence: [records]}`` (VOT, one run) or ``{sequence: (boxes,
-    confidences)}`` (long-term).
+    (:class:`~siamtrack.evaluation.results.fingerprint.ResultsRecord`), only those it lists as
+    finished under its fingerprint, and each new sequence is added to it. A sequence another
+    process is tracking into the same folder (its claim, :mod:`..results.claims`) is taken up
+    last, once that process is done with it. ``on_frames(n)`` is told the frames of each
+    sequence done. Returns ``{sequence: N x 4 boxes}`` (OPE, GOT-10k), ``{sequence:
+    [records]}`` (VOT, one run) or ``{sequence: (boxes, confidences)}`` (long-term).
     """
     benchmark.check_frames()
     tracker_dir = tracker_results_dir(output_dir, benchmark, tracker_name) if output_dir else None
-    layout = benchmark.results_layout
-    results, skipped = {}, 0
-    bar = tqdm(benchmark.sequences, desc=f"{benchmark.name} {tracker_name}", unit="seq",
+    sequences = benchmark.sequences if names is None else [benchmark[n] for n in names]
+    results = {}
+    bar = tqdm(sequences, desc=f"{benchmark.label} {tracker_name}", unit="seq",
                disable=not progress, dynamic_ncols=True)
-    for seq in bar:
+    busy = []
+
+    def take(seq, wait):
+        """Track or read back ``seq`` (None: claimed elsewhere, kept for later); 1 when read back."""
         bar.set_postfix_str(seq.name)
-        path = result_path(tracker_dir, seq.name, layout) if tracker_dir else None
-        if (path and resume and sequence_finished(tracker_dir, seq, layout)
-                and (record is None or record.is_finished(seq.name))):
-            results[seq.name] = _read_back(tracker_dir, seq, layout, path)
-            skipped += 1
-            continue
-        results[seq.name], times = _run_one(tracker, benchmark, seq, tracker_dir, path,
-                                            seq.frame_reader or read_frame)
-        if path and record is not None:
-            record.add(seq.name)
-        logger.debug("%s: %d frames, %.1f fps", seq.name, len(times), len(times) / max(sum(times), 1e-9))
+        outcome = _sequence(tracker, benchmark, seq, tracker_dir, resume, record,
+                            seq.frame_reader or read_frame, wait)
+        if outcome is None:
+            busy.append(seq)
+            return 0
+        results[seq.name] = outcome[0]
+        if on_frames is not None:
+            on_frames(seq.n_frames)
+        return int(outcome[1])
+
+    skipped = sum(take(seq, False) for seq in bar)
+    skipped += sum(take(seq, True) for seq in list(busy))
     if skipped:
         logger.info("%s %s: skipped %d finished sequence%s (results in %s; --no-resume re-runs them)",
                     benchmark.name, tracker_name, skipped, "" if skipped == 1 else "s", tracker_dir)

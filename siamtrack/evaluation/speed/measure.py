@@ -54,15 +54,16 @@ def network_gflop(model, cfg):
 
 def check_export_matches(model, cfg, folder):
     """:class:`~siamtrack.export.ExportError` (one line) unless ``folder`` is an export of
-    ``model``: its ``model.json`` agrees with ``cfg`` and its graphs give the model's maps, within
-    the export check's tolerance, on the export check's textured crops (another width, layout or
-    set of weights differs far more). The speed-up of another network would mean nothing."""
+    ``model``: :func:`~siamtrack.export.manifest.check_export` passes (its graphs are the exported
+    ones and ``cfg`` has their architecture) and they give the model's maps, within the export
+    check's tolerance, on the export check's textured crops (an export of other weights differs
+    far more). The speed-up of another network would mean nothing."""
     from ...export import TOLERANCE, ExportError, OnnxSiamModel, relative_difference
-    from ...export.backend import check_export_config
+    from ...export.manifest import check_export
     from ...export.verify import textured_crops
 
+    check_export(folder, cfg)  # the exported graphs (their hashes) and the config's architecture
     exported = OnnxSiamModel(folder)
-    check_export_config(exported.manifest, cfg, folder)
     z = textured_crops(1, int(cfg.TRACK.EXEMPLAR_SIZE), seed=0)
     x = textured_crops(1, int(cfg.TRACK.INSTANCE_SIZE), seed=1)
     with torch.no_grad():

@@ -3,14 +3,9 @@ trials (docs/evaluation.md, "Tuning the tracker")."""
 import json
 import os
 
-from ...utils.errors import InputError
-from ...utils.fileio import atomic_write, atomic_write_with
+from ...utils.fileio import atomic_write, atomic_write_with, cannot_write
 
 __all__ = ["best_line", "write_best_config", "plot_trials"]
-
-
-def _cannot_write(path, exc):
-    return InputError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 def best_line(study, metric):
@@ -38,7 +33,7 @@ def write_best_config(path, base_config, study, metric, dataset, storage, opts=(
     try:
         atomic_write(path, lines)
     except OSError as exc:
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
     return path
 
 
@@ -75,7 +70,7 @@ def plot_trials(path, study, metric):
     try:  # atomic and honouring the umask, as every results file
         atomic_write_with(path, lambda f: fig.savefig(f, format="png", dpi=100), binary=True)
     except OSError as exc:
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
     finally:
         plt.close(fig)
     return path

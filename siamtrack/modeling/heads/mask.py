@@ -15,8 +15,8 @@ from .rpn import DepthwiseXCorr, xcorr_depthwise
 __all__ = ["MaskCorr", "Refine", "refine_crops", "MASK_SIZE"]
 
 MASK_SIZE = 127  # side of the refined mask (pysot's TRACK.MASK_OUTPUT_SIZE)
-# (channels, padding, window, scale) of the stem, layer1 and layer2 crops around a position.
-_CROPS = ((64, 16, 61, 4), (256, 8, 31, 2), (512, 4, 15, 1))
+# (padding, window, scale) of the stem, layer1 and layer2 crops around a position.
+_CROPS = ((16, 61, 4), (8, 31, 2), (4, 15, 1))
 
 
 class MaskCorr(DepthwiseXCorr):
@@ -45,7 +45,7 @@ def refine_crops(stem, layer1, layer2, corr, pos):
     (61x61, 31x31, 15x15) and the correlation vector there as (1, C, 1, 1)."""
     y, x = int(pos[0]), int(pos[1])
     crops = []
-    for feat, (_, pad, size, scale) in zip((stem, layer1, layer2), _CROPS):
+    for feat, (pad, size, scale) in zip((stem, layer1, layer2), _CROPS):
         padded = F.pad(feat, [pad, pad, pad, pad])
         crops.append(padded[:, :, scale * y:scale * y + size, scale * x:scale * x + size])
     crops.append(corr[:, :, y, x].reshape(corr.shape[0], corr.shape[1], 1, 1))
@@ -54,13 +54,14 @@ def refine_crops(stem, layer1, layer2, corr, pos):
 
 class Refine(nn.Module):
     """pysot ``Refine``: ``forward(p0, p1, p2, p3)`` of the crops of :func:`refine_crops` returns
-    (B, 127*127) mask logits (before the sigmoid)."""
+    (B, 127*127) mask logits (before the sigmoid). ``in_channels`` are the stem / layer1 / layer2
+    channels (pysot's ResNet-50: 64, 256, 512; other widths for smaller backbones)."""
 
-    def __init__(self, corr_channels=256):
+    def __init__(self, corr_channels=256, in_channels=(64, 256, 512)):
         super().__init__()
-        self.v0 = _conv_relu_pair(64, 16, 4)
-        self.v1 = _conv_relu_pair(256, 64, 16)
-        self.v2 = _conv_relu_pair(512, 128, 32)
+        self.v0 = _conv_relu_pair(in_channels[0], 16, 4)
+        self.v1 = _conv_relu_pair(in_channels[1], 64, 16)
+        self.v2 = _conv_relu_pair(in_channels[2], 128, 32)
         self.h2 = _conv_relu_pair(32, 32, 32)
         self.h1 = _conv_relu_pair(16, 16, 16)
         self.h0 = _conv_relu_pair(4, 4, 4)

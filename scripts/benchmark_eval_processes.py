@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Benchmark (not a test): one ``siamtrack-eval`` run in 2 CPU processes of 1 thread each
+against 1 process of 2 threads, on a generated OTB-layout benchmark, in one run; prints both
+wall times and their ratio (docs/evaluation.md, "Several processes, GPUs and machines").
+
+    python scripts/benchmark_eval_processes.py [--sequences 6] [--frames 40] [--config pysot/siamrpn_alex_dwxcorr]
+
+Each command is timed from start to exit (process start-up, model loading and scoring
+included), the 1-process run first, then the 2-process run, then both again; the best of the
+two timings of each is kept.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+from detectron2.modeling import build_model
+
+from siamtrack.config import load_config
+
+
+def make_benchmark(root, sequences, frames):
+    """An OTB-layout folder of moving boxes on noise (sequence k has ``frames - k`` frames)."""
+    rng = np.random.RandomState(0)
+    for k in range(sequences):
+        folder = os.path.join(root, f"S{k}")
+        os.makedirs(os.path.join(folder, "img"))
+        rows = []
+        for i in range(frames - k):
+            img = (rng.rand(240, 320, 3) * 80).astype(np.uint8)
+            x, y = 80 + 2 * i, 60 + i
+            img[y:y + 48, x:x + 64] = (200, 40 * k % 255, 60)
+            cv2.imwrite(os.path.join(folder, "img", f"{i + 1:04d}.jpg"), img)
+            rows.append(f"{x},{y},64,48")
+        with open(os.path.join(folder, "groundtruth_rect.txt"), "w") as f:
+            f.write("\n".join(rows) + "\n")
+
+
+def timed(command):
+    """Seconds the command took (it must succeed)."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main():
+    """Build the benchmark and the weights, time both splits twice, print the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sequences", type=int, default=6)
+    parser.add_argument("--frames", type=int, default=40)
+    parser.add_argument("--config", default="pysot/siamrpn_alex_dwxcorr")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        make_benchmark(os.path.join(tmp, "otb"), args.sequences, args.frames)
+        torch.manual_seed(0)
+        weights = os.path.join(tmp, "w.pth")
+        torch.save({"model": build_model(load_config(args.config, ["MODEL.DEVICE", "cpu"])).state_dict()}, weights)
+        tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "eval_tracker.py")
+        base = [sys.executable, tool, "--config-file", args.config, "--dataset", "otb",
+                "--dataset-root", os.path.join(tmp, "otb"), "--no-progress", "--no-resume"]
+        runs = {"1 process x 2 threads": ["--num-gpus", "1", "--threads", "2"],
+                "2 processes x 1 thread": ["--num-gpus", "2", "--threads", "1"]}
+        best = {name: float("inf") for name in runs}
+        for repeat in range(2):
+            for name, extra in runs.items():
+                out = os.path.join(tmp, f"out{repeat}-{extra[1]}")
+                best[name] = min(best[name], timed(base + ["--output", out] + extra +
+                                                   ["MODEL.WEIGHTS", weights, "MODEL.DEVICE", "cpu"]))
+    frames = sum(args.frames - k for k in range(args.sequences))
+    for name, seconds in best.items():
+        print(f"{name}: {seconds:.1f} s for {frames} frames ({frames / seconds:.1f} frames/s)")
+    print(f"speed-up of 2 processes x 1 thread over 1 process x 2 threads: "
+          f"{best['1 process x 2 threads'] / best['2 processes x 1 thread']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
