@@ -107,6 +107,7 @@ class SiamRPN(nn.Module):
         """Raw head maps for search crops ``x`` (N, 3, H, W) against ``state`` (see class doc)."""
         n, chunk = x.shape[0], SINGLE_THREAD_CPU_CHUNK
         if x.device.type == "cpu" and torch.get_num_threads() == 1 and n > chunk:
+            # self.track: a subclass's own (SiamMask's) runs on each chunk
             parts = [self.track(x[i:i + chunk], slice_state(state, i, i + chunk)) for i in range(0, n, chunk)]
             return concat_states(parts)
         return self.rpn_head.track(self.features(x), state["kernels"])

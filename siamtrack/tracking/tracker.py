@@ -258,14 +258,15 @@ class SiamRPNTracker(BaseTracker):
                 target.best_index, box, score, penalty = postprocess.select_best(
                     scores[i], boxes[i], target.size, scale_z, window, self.penalty_k, self.search[target.lost][1])
                 results[tid] = self._update(target, box, score, penalty, frame.shape)
-            self._refine(ids, windows, outputs, results, frame.shape)
+            if self._refine is not None:
+                self._refine(ids, windows, outputs, results, frame.shape)
         return {tid: results[tid] for tid in self._targets}
 
-    def _refine(self, ids, windows, outputs, results, frame_shape):
-        """Hook: add to the ``results`` of the targets ``ids`` searched together (their
-        ``windows`` ``(center, side, average)`` as cropped, before the update; each target's
-        ``best_index``, the chosen flat anchor; the network's ``outputs``). Nothing here; SiamMask
-        adds its mask."""
+    # Optional hook ``_refine(ids, windows, outputs, results, frame_shape)``: add to the ``results``
+    # of the targets ``ids`` searched together (their ``windows`` ``(center, side, average)`` as
+    # cropped, before the update; each target's ``best_index``, the chosen flat anchor; the
+    # network's ``outputs``). None here; SiamMask adds its mask.
+    _refine = None
 
     def _update(self, target, box, score, penalty, frame_shape):
         """Move ``target`` by its chosen ``box`` (smoothed size, clipped to the frame) and return
