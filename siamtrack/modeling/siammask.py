@@ -11,7 +11,7 @@ from detectron2.modeling import META_ARCH_REGISTRY, build_backbone
 
 from ..utils.device import resolve_device
 from .heads import build_siam_head
-from .heads.mask import MaskCorr, Refine
+from .heads.mask import MASK_SIZE, MaskCorr, Refine
 from .mask_training import MaskTraining
 from .meta_arch import SINGLE_THREAD_CPU_CHUNK, SiamRPN
 from .neck import build_siam_neck
@@ -145,7 +145,7 @@ class SiamMask(SiamRPN):
         size = outputs["cls"].shape[-1]
         best = decoded["scores"].argmax(dim=1) % (size * size)
         positions = [(int(b) // size, int(b) % size) for b in best]
-        masks = torch.sigmoid(self.refine(outputs, positions)).reshape(-1, 127, 127)
+        masks = torch.sigmoid(self.refine(outputs, positions)).reshape(-1, MASK_SIZE, MASK_SIZE)
         results = [{key: value[i] for key, value in decoded.items()} for i in range(len(batched_inputs))]
         for result, mask in zip(results, masks):
             result["mask"] = mask
