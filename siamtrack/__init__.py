@@ -28,8 +28,8 @@ from . import modeling  # noqa: E402,F401  (registers backbones, heads and the S
 from .modeling import SIAM_HEAD_REGISTRY, SiamRPN, fuse_conv_bn  # noqa: E402
 from . import data  # noqa: E402,F401  (registers the pair mapper and the training datasets)
 from . import evaluation  # noqa: E402,F401  (registers the tracking benchmarks)
-from .tracking import SiamTracker, build_tracker  # noqa: E402
+from .tracking import build_tracker  # noqa: E402
 from .integrations import create  # noqa: E402  (OpenCV-style tracker, docs/integrations.md)
 
-__all__ = ["add_siamtrack_config", "build_tracker", "create", "SiamTracker", "SiamRPN", "SIAM_HEAD_REGISTRY",
+__all__ = ["add_siamtrack_config", "build_tracker", "create", "SiamRPN", "SIAM_HEAD_REGISTRY",
            "fuse_conv_bn", "__version__"]

@@ -246,8 +246,8 @@ def _add_tracker_config(cfg):
     # Score-map side S = (INSTANCE_SIZE - EXEMPLAR_SIZE) // stride + 1 + SCORE_SIZE_OFFSET
     # (pysot's TRACK.BASE_SIZE: 8 for the ResNet / MobileNet heads, 0 for AlexNet).
     cfg.TRACK.SCORE_SIZE_OFFSET = 8
-    cfg.TRACK.LOST_INSTANCE_SIZE = 831
-    cfg.TRACK.CONFIDENCE_LOW = 0.85
+    cfg.TRACK.LOST_INSTANCE_SIZE = 831  # long-term tracker: pysot's core/config.py defaults
+    cfg.TRACK.CONFIDENCE_LOW = 0.85  # (docs/tracking.md, "Long-term tracking")
     cfg.TRACK.CONFIDENCE_HIGH = 0.998
     # Target-lost signal of the short-term trackers (each result's "lost"; docs/tracking.md,
     # "Target lost"): lost after LOST_FRAMES consecutive frames scored below LOST_SCORE, found
@@ -266,9 +266,9 @@ def _add_tracker_config(cfg):
     cfg.TRACK.SIAMFC.RESPONSE_UPSCALE = 16  # bicubic upsampling of the response (17 -> 272)
     # Runtime of the network: "torch" or "onnxruntime" (MODEL.WEIGHTS: a folder of tools/export_onnx.py; onnx extra; docs/deploy.md).
     cfg.TRACK.BACKEND = "torch"
-    # Inference speed-ups (exactness is kept: outputs match the plain forward).
-    cfg.TRACK.FUSE_CONV_BN = True
-    cfg.TRACK.CHANNELS_LAST = False
+    # Speed-ups, off by default: each changes bits (docs/tracking.md, "Exactness and speed options").
+    cfg.TRACK.FUSE_CONV_BN = False
+    cfg.TRACK.CHANNELS_LAST = False  # CPU: k x k weights stored channels-last; CUDA: whole model
     cfg.TRACK.HALF = False  # half precision on CUDA only
     # bfloat16 autocast of the network on the CPU (fast with AMX / AVX-512 BF16; not pysot-exact)
     cfg.TRACK.BF16 = False

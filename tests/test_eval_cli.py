@@ -60,7 +60,7 @@ def test_missing_results_exit_2(tmp_path, capsys):
 
 
 class FakeTracker:
-    """Tracker of the SiamTracker interface that keeps its box and counts calls."""
+    """Tracker of the SiamRPNTracker interface that keeps its box and counts calls."""
 
     def __init__(self):
         self.inits, self.tracks = 0, 0

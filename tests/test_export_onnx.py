@@ -16,7 +16,7 @@ from siamtrack.export import (
     read_manifest, relative_difference,
 )
 from siamtrack.modeling import concat_states
-from siamtrack.modeling.xcorr import xcorr_depthwise
+from siamtrack.modeling.heads.rpn import xcorr_depthwise
 from siamtrack.tracking.tracker import SiamRPNTracker
 from siamtrack.utils.extras import MissingExtraError
 from siamtrack.utils.errors import InputError

@@ -7,7 +7,8 @@ from detectron2.config import get_cfg
 
 from siamtrack import add_siamtrack_config, fuse_conv_bn
 from siamtrack.modeling import SIAM_HEAD_REGISTRY, AdjustNeck, AnchorBoxCoder, SiamRPN, build_siam_head, concat_states
-from siamtrack.modeling.xcorr import xcorr_depthwise, xcorr_up_channel
+from siamtrack.modeling.heads.rpn import xcorr_depthwise
+from siamtrack.modeling.xcorr import xcorr_up_channel
 
 
 def _randomise(module):
@@ -145,7 +146,7 @@ def test_anchor_head_decode_is_the_box_coder():
     gen = torch.Generator().manual_seed(3)
     maps = {"cls": torch.randn(2, 10, 17, 17, generator=gen), "loc": torch.randn(2, 20, 17, 17, generator=gen) * 0.3}
     decoded = head.decode(maps, 255)
-    coder = AnchorBoxCoder.from_config(cfg)
+    coder = AnchorBoxCoder(cfg)
     boxes = coder.decode(maps["loc"])
     assert np.array_equal(decoded["centered"].numpy(), boxes.transpose(0, 2, 1))
     assert np.array_equal(decoded["scores"].numpy(), coder.scores(maps["cls"]))

@@ -10,7 +10,8 @@ import torch
 
 from _siammask_reference import CONFIG, load_case
 from siamtrack.config import load_config
-from siamtrack.tracking import InputError, SiamMaskTracker, build_tracker
+from siamtrack.tracking import SiamMaskTracker, build_tracker
+from siamtrack.utils.errors import InputError
 from siamtrack.tracking.mask_post import mask_polygon
 
 BOX_TOL, POLYGON_TOL, MASK_FRACTION, SCORE_TOL = 0.01, 0.05, 0.001, 1e-4

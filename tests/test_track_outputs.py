@@ -47,9 +47,9 @@ def test_several_formats_and_one_txt_per_target(capsys, tmp_path, clip):
 
 def test_lost_field_comes_from_the_tracker_results(capsys, tmp_path, clip, monkeypatch):
     """Trackers that report ``"lost"`` get it in csv (0/1) and json; without the key it is False."""
-    from siamtrack.tracking import SiamTracker
+    from siamtrack.tracking import SiamRPNTracker
 
-    original = SiamTracker.track_targets
+    original = SiamRPNTracker.track_targets
     frames = {"n": 0}
 
     def reporting_lost(self, frame):
@@ -59,7 +59,7 @@ def test_lost_field_comes_from_the_tracker_results(capsys, tmp_path, clip, monke
             results[1] = dict(results[1], lost=True)
         return results
 
-    monkeypatch.setattr(SiamTracker, "track_targets", reporting_lost)
+    monkeypatch.setattr(SiamRPNTracker, "track_targets", reporting_lost)
     status, _, err = run(capsys, "--video", clip, "--init-box", "40,30,50,40", "--init-box", "100,60,30,30",
                          "--output-boxes", tmp_path / "b.csv", "--output-boxes", tmp_path / "b.json")
     assert status == 0, err

@@ -131,7 +131,7 @@ def test_bad_input_exits_2_with_one_line(tool, capsys, tmp_path, folder, case):
 
 
 def test_crop_size_limit_holds_in_the_library():
-    """API users get the limits too: SiamTracker.init refuses a huge box before any crop, and
+    """API users get the limits too: SiamRPNTracker.init refuses a huge box before any crop, and
     the crop functions refuse an oversized (or infinite) window before allocating it."""
     from siamtrack.structures.crop import MAX_WINDOW_TO_FRAME, CropSizeError, crop_window, opencv_crops
     from siamtrack.tracking import build_tracker
@@ -259,10 +259,10 @@ def test_bad_frame_keeps_partial_output(tool, capsys, tmp_path):
 
 
 def test_interrupt_keeps_partial_output(tool, capsys, tmp_path, folder, monkeypatch):
-    from siamtrack.tracking import SiamTracker
+    from siamtrack.tracking import SiamRPNTracker
 
     calls = {"n": 0}
-    original = SiamTracker.track_targets
+    original = SiamRPNTracker.track_targets
 
     def interrupted(self, frame):
         calls["n"] += 1
@@ -270,7 +270,7 @@ def test_interrupt_keeps_partial_output(tool, capsys, tmp_path, folder, monkeypa
             raise KeyboardInterrupt
         return original(self, frame)
 
-    monkeypatch.setattr(SiamTracker, "track_targets", interrupted)
+    monkeypatch.setattr(SiamRPNTracker, "track_targets", interrupted)
     out = tmp_path / "boxes.json"
     status, _, err = run_tool(tool, capsys, "--config-file", ALEX, "--video", folder, "--init-box", BOX,
                               "--output-boxes", out)

@@ -12,9 +12,10 @@ from siamtrack.modeling import AnchorBoxCoder
 from siamtrack.modeling.anchors import score_map_size
 from siamtrack.structures import center_size_to_xywh, crop_window, opencv_crops, torch_crops, window_origin
 from siamtrack.tracking import (
-    SiamRPNLTTracker, SiamRPNTracker, SiamTracker, TrackerInputError, build_tracker, normalize_frame,
+    SiamRPNLTTracker, SiamRPNTracker, TrackerInputError, TrackerStateError, build_tracker, postprocess,
 )
-from siamtrack.tracking import postprocess
+from siamtrack.utils.errors import InputError
+from siamtrack.utils.frames import normalize_frame
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -243,8 +244,8 @@ def test_long_term_lost_mode_switching():
     model = StubModel(lambda x: constant_outputs(prob["value"])(x))
     tracker = build_tracker(cfg, model)
     assert isinstance(tracker, SiamRPNLTTracker)
-    with pytest.raises(TypeError, match="build_tracker"):  # the short-term class refuses a long-term config
-        SiamTracker(model, cfg)
+    with pytest.raises(TrackerInputError, match="build_tracker"):  # the short-term class refuses a long-term config
+        SiamRPNTracker(model, cfg)
     frame = np.full((240, 320, 3), 100, np.uint8)
     tracker.init(frame, (100, 80, 60, 40))
     out = tracker.track(frame)  # score 0.5 < CONFIDENCE_LOW: state kept, now lost
@@ -253,7 +254,7 @@ def test_long_term_lost_mode_switching():
     assert tracker._targets[0].lost
     tracker.track(frame)
     assert model.searches[-1].shape[-1] == 831
-    assert tracker._window_influence(tracker._targets[0]) == 0.001
+    assert tracker.search[True] == (831, 0.001)  # the search of a lost target
     tracker.init(frame, (100, 80, 60, 40))  # pysot: the lost flag survives init
     assert tracker._targets[0].lost
     prob["value"] = 0.9995  # > CONFIDENCE_HIGH: found again
@@ -276,3 +277,26 @@ def test_long_term_state_is_not_clipped():
     short.init(frame, (90, 90, 30, 30))
     short.track(frame)
     assert short._targets[0].center[0] <= 100
+
+
+@pytest.mark.parametrize("misuse", ["track", "is_lost", "remove_target", "unknown_id"])
+def test_api_misuse_raises_one_line_input_errors(misuse):
+    """track / is_lost before init and remove_target of an unknown id: TrackerStateError, an
+    InputError (one line, what the commands print) that is also the RuntimeError raised before."""
+    tracker = build_tracker(make_cfg("siamrpn_alex_dwxcorr.yaml"), StubModel(constant_outputs(0.9, base_size=0)))
+    frame = np.zeros((60, 80, 3), np.uint8)
+    if misuse == "unknown_id":
+        tracker.init(frame, (10, 10, 20, 20))
+    calls = {"track": lambda: tracker.track(frame), "is_lost": tracker.is_lost,
+             "remove_target": lambda: tracker.remove_target(0), "unknown_id": lambda: tracker.remove_target(99)}
+    with pytest.raises(TrackerStateError) as info:
+        calls[misuse]()
+    assert isinstance(info.value, InputError) and isinstance(info.value, RuntimeError)
+    assert "\n" not in str(info.value) and ("init" in str(info.value) or "99" in str(info.value))
+
+
+@pytest.mark.parametrize("cfg", [None, "configs/pysot/siamrpn_alex_dwxcorr.yaml", {"TRACK": 1}])
+def test_build_tracker_of_something_else_than_a_config_is_one_line(cfg):
+    with pytest.raises(TrackerInputError, match="load_config") as info:
+        build_tracker(cfg)
+    assert "\n" not in str(info.value)

@@ -25,7 +25,7 @@ from ..data.build import per_dataset_values
 from ..data.datasets import register_dataset_specs
 from ..evaluation import BenchmarkError, canonical_name
 from ..evaluation.benchmarks import default_root
-from ..tracking import resolve_device
+from ..utils.device import resolve_device
 from ..utils.fileio import folder_lock, remove_leftovers
 from ..utils.interrupts import interrupt_behind
 from .checkpointer import LEFTOVERS, last_checkpoint_path, resume_problem

@@ -4,6 +4,7 @@ import logging
 import time
 
 import torch
+from detectron2.config import configurable
 from detectron2.engine import SimpleTrainer
 from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
@@ -33,6 +34,9 @@ class DeferredIterable:
 class SiamTrainLoop(SimpleTrainer):
     """One SGD step of pysot: guarded loss, summed gradients, global-norm clipping, AMP option.
 
+    Built as ``SiamTrainLoop(cfg, model, data_loader, optimizer)`` (detectron2 ``@configurable``:
+    the options from ``cfg.SOLVER``, see :meth:`from_config`) or with explicit arguments:
+
     Args:
         model, data_loader, optimizer: as :class:`~detectron2.engine.SimpleTrainer`.
         amp (bool): mixed precision (``torch.autocast`` + ``GradScaler``); needs CUDA.
@@ -45,6 +49,7 @@ class SiamTrainLoop(SimpleTrainer):
             averages, the loss is multiplied by the world size for backward) or ``"mean"``.
     """
 
+    @configurable
     def __init__(
         self, model, data_loader, optimizer, *, amp=False, clip_type="full_model", clip_value=10.0,
         norm_type=2.0, skip_loss_above=1e4, grad_reduction="sum",
@@ -73,14 +78,15 @@ class SiamTrainLoop(SimpleTrainer):
 
     @classmethod
     def from_config(cls, cfg, model, data_loader, optimizer):
-        """The loop of ``cfg``'s ``SOLVER`` options (AMP, gradient clipping, loss guard, reduction)."""
+        """Constructor arguments: ``cfg``'s ``SOLVER`` options (AMP, gradient clipping, loss guard,
+        reduction) with ``model``, ``data_loader`` and ``optimizer``."""
         clip = cfg.SOLVER.CLIP_GRADIENTS
-        return cls(
-            model, data_loader, optimizer, amp=cfg.SOLVER.AMP.ENABLED,
-            clip_type=clip.CLIP_TYPE if clip.ENABLED else None, clip_value=clip.CLIP_VALUE,
-            norm_type=clip.NORM_TYPE, skip_loss_above=cfg.SOLVER.SIAM.SKIP_LOSS_ABOVE,
-            grad_reduction=cfg.SOLVER.SIAM.GRADIENT_REDUCTION,
-        )
+        return {
+            "model": model, "data_loader": data_loader, "optimizer": optimizer, "amp": cfg.SOLVER.AMP.ENABLED,
+            "clip_type": clip.CLIP_TYPE if clip.ENABLED else None, "clip_value": clip.CLIP_VALUE,
+            "norm_type": clip.NORM_TYPE, "skip_loss_above": cfg.SOLVER.SIAM.SKIP_LOSS_ABOVE,
+            "grad_reduction": cfg.SOLVER.SIAM.GRADIENT_REDUCTION,
+        }
 
     def reset_data_loader(self, data_loader):
         """Train on ``data_loader`` from now on (its iterator is created at the next step)."""

@@ -74,7 +74,7 @@ class SiamTrainer(DefaultTrainer):
         with compat.default_trainer_ddp(create_ddp_model):
             super().__init__(cfg)
         compat.replace_step_trainer(
-            self, SiamTrainLoop.from_config(cfg, self.model, self.data_loader, self.optimizer))
+            self, SiamTrainLoop(cfg, self.model, self.data_loader, self.optimizer))
 
     @staticmethod
     def prepare_config(cfg):

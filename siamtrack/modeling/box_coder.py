@@ -2,8 +2,8 @@
 
 Training-time inference (:meth:`AnchorHead.decode <siamtrack.modeling.heads.AnchorHead.decode>`,
 hence ``SiamRPN.inference``) and the SiamRPN trackers all decode with :class:`AnchorBoxCoder`.
-The tracker builds its own from the config (``AnchorBoxCoder.from_config``) because it may wrap
-a model without heads (an ONNX Runtime model); both give the same bits.
+The tracker builds its own from the config (``AnchorBoxCoder(cfg)``) because it may wrap a model
+without heads (an ONNX Runtime model); both give the same bits.
 
 The arithmetic is pysot's tracker decoding in float32 (docs/tracking.md, "Numeric precision"):
 ``px = dx*aw + acx``, ``py = dy*ah + acy``, ``pw = exp(dw)*aw``, ``ph = exp(dh)*ah``, in NumPy.
@@ -14,6 +14,7 @@ which is exactly pysot's ``dx = (tcx - acx)/aw``, ``dw = ln(tw/aw)``.
 """
 import numpy as np
 import torch
+from detectron2.config import configurable
 
 from .anchors import generate_base_anchors, tracker_anchor_grid, training_anchor_grid
 
@@ -27,8 +28,10 @@ class AnchorBoxCoder:
     ``loc`` (N, 4k, S, S) coordinate-major; flat anchor index ``a*S*S + y*S + x``.
     """
 
+    @configurable
     def __init__(self, stride, ratios, scales):
-        """
+        """Also ``AnchorBoxCoder(cfg)`` (detectron2 ``@configurable``, see :meth:`from_config`).
+
         Args:
             stride: score-map cell spacing in search-crop pixels (8).
             ratios, scales: anchor aspect ratios (outer loop) and scales (docs/model.md, "Anchors").
@@ -40,9 +43,9 @@ class AnchorBoxCoder:
 
     @classmethod
     def from_config(cls, cfg):
-        """The coder of ``cfg.MODEL.SIAM_ANCHOR`` (STRIDE, RATIOS, SCALES)."""
+        """Constructor arguments of ``cfg.MODEL.SIAM_ANCHOR`` (STRIDE, RATIOS, SCALES)."""
         anchor = cfg.MODEL.SIAM_ANCHOR
-        return cls(anchor.STRIDE, anchor.RATIOS, anchor.SCALES)
+        return {"stride": anchor.STRIDE, "ratios": anchor.RATIOS, "scales": anchor.SCALES}
 
     def anchors(self, score_size, search_size=None):
         """(k*S*S, 4) float32 ``(cx, cy, w, h)`` anchors of an S x S score map (cached).
@@ -82,8 +85,10 @@ class AnchorBoxCoder:
             loc = loc.detach().to("cpu", torch.float32).numpy()
         loc = np.asarray(loc, dtype=np.float32)
         delta = loc.reshape(loc.shape[0], 4, -1)
-        anchors = self.anchors(loc.shape[-1])
-        acx, acy, aw, ah = (anchors[:, i] for i in range(4))
+        anchors = self._grids.get((loc.shape[-1], None))
+        if anchors is None:
+            anchors = self.anchors(loc.shape[-1])
+        acx, acy, aw, ah = anchors.T
         boxes = np.empty_like(delta)
         boxes[:, 0] = delta[:, 0] * aw + acx
         boxes[:, 1] = delta[:, 1] * ah + acy

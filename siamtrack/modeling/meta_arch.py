@@ -9,6 +9,7 @@ import torch.nn as nn
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, build_backbone
 
+from ..structures.upload import upload
 from ..utils.device import resolve_device
 from .heads import build_siam_head
 from .neck import build_siam_neck
@@ -106,11 +107,9 @@ class SiamRPN(nn.Module):
         """Raw head maps for search crops ``x`` (N, 3, H, W) against ``state`` (see class doc)."""
         n, chunk = x.shape[0], SINGLE_THREAD_CPU_CHUNK
         if x.device.type == "cpu" and torch.get_num_threads() == 1 and n > chunk:
-            parts = [self._track(x[i:i + chunk], slice_state(state, i, i + chunk)) for i in range(0, n, chunk)]
+            # self.track: a subclass's own (SiamMask's) runs on each chunk
+            parts = [self.track(x[i:i + chunk], slice_state(state, i, i + chunk)) for i in range(0, n, chunk)]
             return concat_states(parts)
-        return self._track(x, state)
-
-    def _track(self, x, state):
         return self.rpn_head.track(self.features(x), state["kernels"])
 
     def decode(self, outputs, search_size):
@@ -138,6 +137,7 @@ class SiamRPN(nn.Module):
         return [{key: value[i] for key, value in decoded.items()} for i in range(len(batched_inputs))]
 
     def _stack(self, batched_inputs):
-        templates = torch.stack([d["template"] for d in batched_inputs]).to(self.device, torch.float32)
-        searches = torch.stack([d["search"] for d in batched_inputs]).to(self.device, torch.float32)
+        # One pinned, non-blocking upload per batch, in the crops' own dtype, then float32 on the device.
+        templates = upload(torch.stack([d["template"] for d in batched_inputs]), self.device).to(torch.float32)
+        searches = upload(torch.stack([d["search"] for d in batched_inputs]), self.device).to(torch.float32)
         return templates, searches

@@ -13,7 +13,7 @@ from ..utils.device import resolve_device
 from .heads import build_siam_head
 from .heads.mask import MASK_SIZE, MaskCorr, Refine
 from .mask_training import MaskTraining
-from .meta_arch import SiamRPN
+from .meta_arch import SINGLE_THREAD_CPU_CHUNK, SiamRPN
 from .neck import build_siam_neck
 
 __all__ = ["SiamMask", "REFINE_FEATURES"]
@@ -102,7 +102,11 @@ class SiamMask(SiamRPN):
         feats = self.features(z)
         return {"kernels": self.rpn_head.template(feats), "mask_kernel": self.mask_head.template(feats[0])}
 
-    def _track(self, x, state):
+    def track(self, x, state):
+        """Raw maps of search crops ``x``: the RPN's ``cls`` / ``loc``, the mask branch's and the
+        refine module's inputs (see class doc)."""
+        if x.device.type == "cpu" and torch.get_num_threads() == 1 and x.shape[0] > SINGLE_THREAD_CPU_CHUNK:
+            return super().track(x, state)  # in chunks, each through this method
         refine_maps, feats = self.split_features(x)
         outputs = self.rpn_head.track(feats, state["kernels"])
         if self.mask_logits:

@@ -5,22 +5,16 @@ sample of the batch with its own template. ``x`` is the search feature, ``kernel
 
 On the CPU each sample's output is bit-identical whatever the batch size (the tracker batches
 targets and promises each its single-target result; ``tests/test_heads.py`` checks it). The
-depthwise correlation, one grouped conv with a group per (sample, channel), is batch-invariant
-as it is. A conv with one group per sample over several input channels is not (oneDNN's
+depthwise correlation (:func:`~siamtrack.modeling.heads.rpn.xcorr_depthwise`, beside the head
+that uses it), one grouped conv with a group per (sample, channel), is batch-invariant as it
+is. A conv with one group per sample over several input channels is not (oneDNN's
 grouped kernel sums the channels in another order than the single-group one used at batch 1),
 so the up-channel correlation runs one conv per sample.
 """
 import torch
 import torch.nn.functional as F
 
-
-def xcorr_depthwise(x, kernel):
-    """Channel-by-channel correlation: (B,C,H,W) * (B,C,h,w) -> (B,C,H-h+1,W-w+1)."""
-    batch, channels = kernel.shape[:2]
-    out = F.conv2d(x.reshape(1, batch * channels, x.size(2), x.size(3)),
-                   kernel.reshape(batch * channels, 1, kernel.size(2), kernel.size(3)),
-                   groups=batch * channels)
-    return out.view(batch, channels, out.size(2), out.size(3))
+__all__ = ["xcorr_up_channel", "xcorr_plain"]
 
 
 def xcorr_up_channel(x, kernel):

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from ..utils.errors import InputError
+from .upload import upload
 
 __all__ = ["MAX_BOX_TO_FRAME", "MAX_WINDOW_TO_FRAME", "CropSizeError", "context_side", "window_origin",
            "check_box_size", "check_window_side", "crop_window", "opencv_crops", "torch_crops"]
@@ -124,13 +125,15 @@ def crop_window(frame, center, out_size, side, average):
 def opencv_crops(frame, windows, out_size, device):
     """Crop every ``(center, side, average)`` window of ``frame`` with OpenCV.
 
-    Returns a float32 (N, 3, out_size, out_size) BGR 0..255 tensor on ``device``.
+    Returns a float32 (N, 3, out_size, out_size) BGR 0..255 NCHW-contiguous tensor on ``device``:
+    the layout in which pysot's crops reach its network (docs/tracking.md, "Exactness and speed
+    options"), which selects the convolution kernels and so the last bits of every output.
     """
     for _, side, _ in windows:  # all of them before any allocation
         check_window_side(side, frame.shape)
     patches = np.stack([crop_window(frame, c, out_size, s, a) for c, s, a in windows])
     # NumPy converts (single-threaded: no thread-pool wake-up cost for this small copy).
-    batch = torch.from_numpy(patches.transpose(0, 3, 1, 2).astype(np.float32))
+    batch = torch.from_numpy(np.ascontiguousarray(patches.transpose(0, 3, 1, 2), dtype=np.float32))
     return batch.to(device, non_blocking=True)
 
 
@@ -163,8 +166,9 @@ def _linear_taps(src_size, dst_size, clamp_weights):
     return np.clip(index, 0, src_size - 1), second, w0, w1
 
 
-def _axis_coords(origin, side, out_size, limit, device, clamp_weights):
-    """Frame coordinates, validity masks and weights of one axis of a window's resize."""
+def _axis_taps(origin, side, out_size, limit, clamp_weights):
+    """Frame coordinates (2, out) clipped to the frame, validity (2, out) and weights (2, out), or
+    None for an exact 2x downscale, of one axis of a window's resize (NumPy, int64)."""
     if side == out_size:
         src = np.arange(side, dtype=np.int64)
         nxt, w0, w1 = src, np.full(side, _COEF_SCALE), np.zeros(side, np.int64)
@@ -175,22 +179,13 @@ def _axis_coords(origin, side, out_size, limit, device, clamp_weights):
         src, nxt, w0, w1 = _linear_taps(side, out_size, clamp_weights)
     coords = np.stack([src, nxt]) + origin
     valid = (coords >= 0) & (coords < limit)
-    to = dict(device=device)
-    weights = None if w0 is None else torch.as_tensor(np.stack([w0, w1]), dtype=torch.int32, **to)
-    return (
-        torch.as_tensor(np.clip(coords, 0, limit - 1), **to),
-        torch.as_tensor(valid, **to),
-        weights,
-    )
+    weights = None if w0 is None else np.stack([w0, w1])
+    return np.clip(coords, 0, limit - 1), valid, weights
 
 
-def _torch_crop(frame, center, side, average, out_size):
-    """One window of a (H, W, 3) uint8 device tensor as a (3, out, out) float32 tensor."""
-    height, width = frame.shape[:2]
-    x0, y0 = window_origin(center, side)
-    xs, xvalid, xw = _axis_coords(x0, side, out_size, width, frame.device, True)
-    ys, yvalid, yw = _axis_coords(y0, side, out_size, height, frame.device, False)
-    fill = torch.as_tensor(np.asarray(average, np.float64).astype(np.uint8), device=frame.device)
+def _torch_crop(frame, xs, xvalid, xw, ys, yvalid, yw, fill):
+    """One window of a (H, W, 3) uint8 device tensor as a (3, out, out) float32 tensor, from its
+    taps (:func:`_axis_taps`, on the device)."""
     # taps[i, j] is the pixel at (row tap i, column tap j): (2, out, 2, out, 3) int32.
     taps = frame[ys[:, :, None, None], xs[None, None]]
     valid = (yvalid[:, :, None, None] & xvalid[None, None])[..., None]
@@ -208,9 +203,36 @@ def _torch_crop(frame, center, side, average, out_size):
 def torch_crops(frame, windows, out_size):
     """Crop every ``(center, side, average)`` window of ``frame``, a (H, W, 3) uint8 tensor.
 
-    Returns a float32 (N, 3, out_size, out_size) tensor on the frame's device, equal to
-    :func:`opencv_crops` of the same frame.
+    Returns a float32 (N, 3, out_size, out_size) NCHW-contiguous tensor on the frame's device,
+    equal to :func:`opencv_crops` of the same frame. The windows' index and weight tables go to
+    the device in one upload (:func:`~siamtrack.structures.upload.upload`).
     """
     for _, side, _ in windows:
         check_window_side(side, frame.shape)
-    return torch.stack([_torch_crop(frame, c, int(s), a, out_size) for c, s, a in windows])
+    height, width = frame.shape[:2]
+    tables, layouts = [], []
+    for center, side, average in windows:
+        side = int(side)
+        x0, y0 = window_origin(center, side)
+        x_axis = _axis_taps(x0, side, out_size, width, True)
+        y_axis = _axis_taps(y0, side, out_size, height, False)
+        fill = np.asarray(average, np.float64).astype(np.uint8).astype(np.int64)
+        parts = [p for p in (*x_axis, *y_axis, fill) if p is not None]
+        tables += [p.astype(np.int64).reshape(-1) for p in parts]
+        layouts.append(x_axis[2] is None)
+    device_tables = upload(np.concatenate(tables), frame.device)
+    crops, start = [], 0
+    for downscale in layouts:
+        sizes = [2 * out_size] * (4 if downscale else 6) + [3]
+        pieces = []
+        for size in sizes:
+            pieces.append(device_tables[start:start + size])
+            start += size
+        if downscale:
+            (xs, xvalid, ys, yvalid), xw, yw = (p.view(2, -1) for p in pieces[:4]), None, None
+        else:
+            xs, xvalid, xw, ys, yvalid, yw = (p.view(2, -1) for p in pieces[:6])
+            xw, yw = xw.to(torch.int32), yw.to(torch.int32)
+        fill = pieces[-1].to(torch.uint8)
+        crops.append(_torch_crop(frame, xs, xvalid != 0, xw, ys, yvalid != 0, yw, fill))
+    return torch.stack(crops).contiguous()

@@ -5,10 +5,10 @@ import logging
 import torch
 from detectron2.modeling import build_model
 
-from ..checkpoint.loading import WeightsError, load_weights  # noqa: F401  (re-exported)
+from ..checkpoint.loading import load_weights
 from ..export.backend import is_export_folder, load_exported_model
 from ..modeling import fuse_conv_bn, keep_weights_channels_last, use_winograd_convs
-from ..utils.device import DeviceError, default_device, resolve_device  # noqa: F401  (re-exported)
+from ..utils.device import resolve_device
 from ..utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -19,11 +19,13 @@ WEIGHTS_HELP = ("get pysot's trained weights as README.md explains (\"Getting py
 
 
 def prepare_model(model, cfg):
-    """Put ``model`` in eval mode and apply ``TRACK.FUSE_CONV_BN``, ``TRACK.CHANNELS_LAST``,
-    (CUDA only) ``TRACK.HALF`` and (CPU only) ``TRACK.WINOGRAD``, in place; on the CPU also store
-    the k x k convolution weights channels-last, the layout of the search crops
-    (:func:`~siamtrack.modeling.keep_weights_channels_last`: no output changes, a per-frame weight
-    reordering saved). Returns the model. Not for a model still being trained.
+    """Put ``model`` in eval mode and apply the opt-in speed-ups, in place: ``TRACK.FUSE_CONV_BN``,
+    ``TRACK.CHANNELS_LAST`` (on the CPU the k x k convolution weights stored channels-last, the
+    layout of the search crops: :func:`~siamtrack.modeling.keep_weights_channels_last`; elsewhere
+    the whole model), (CUDA only) ``TRACK.HALF`` and (CPU only) ``TRACK.WINOGRAD``. Each changes
+    the last bits of the outputs (docs/tracking.md, "Exactness and speed options"); with none of
+    them the model is pysot's eager float32 network. Returns the model. Not for a model still
+    being trained.
 
     Raises :class:`~siamtrack.utils.errors.InputError` for ``TRACK.WINOGRAD`` with ``TRACK.BF16``
     (bfloat16 would void the Winograd arithmetic's float32 accuracy)."""
@@ -32,15 +34,16 @@ def prepare_model(model, cfg):
     model.eval()
     if cfg.TRACK.FUSE_CONV_BN:
         fuse_conv_bn(model)
-    if cfg.TRACK.CHANNELS_LAST:
-        model.to(memory_format=torch.channels_last)
     device = model.device
+    if cfg.TRACK.CHANNELS_LAST:
+        if device.type == "cpu":
+            keep_weights_channels_last(model)
+        else:
+            model.to(memory_format=torch.channels_last)
     if cfg.TRACK.HALF and device.type == "cuda":
         model.half()
-    if device.type == "cpu":
-        keep_weights_channels_last(model)
-        if cfg.TRACK.WINOGRAD:
-            logger.info("TRACK.WINOGRAD: %d convolutions computed by Winograd F(4x4, 3x3)", use_winograd_convs(model))
+    if device.type == "cpu" and cfg.TRACK.WINOGRAD:
+        logger.info("TRACK.WINOGRAD: %d convolutions computed by Winograd F(4x4, 3x3)", use_winograd_convs(model))
     elif cfg.TRACK.WINOGRAD:
         logger.info("TRACK.WINOGRAD is for the CPU; on %s the direct convolutions run", device.type)
     return model

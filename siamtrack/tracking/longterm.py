@@ -1,13 +1,14 @@
 """pysot's long-term tracker (SiamRPNLTTracker, docs/tracking.md, "Long-term tracking")."""
 import numpy as np
 
-from ..structures.boxes import center_size_to_xywh
 from . import postprocess
 from .registry import TRACKER_REGISTRY
 from .tracker import SiamRPNTracker
 
 __all__ = ["SiamRPNLTTracker"]
 
+# The cosine window's weight while a target is lost: the constant of pysot's siamrpnlt_tracker.py
+# (``pscore * (1 - 0.001) + window * 0.001``; docs/tracking.md, "Long-term tracking").
 LOST_WINDOW_INFLUENCE = 0.001
 
 
@@ -22,31 +23,18 @@ class SiamRPNLTTracker(SiamRPNTracker):
     i-th target of a re-initialised tracker inherits the flag of the previous i-th target.
     """
 
+    keeps_lost_on_init = True
+
     def __init__(self, model, cfg):
         """See :class:`SiamRPNTracker`; also reads ``TRACK.LOST_INSTANCE_SIZE`` and the confidences."""
         super().__init__(model, cfg)
-        self.lost_instance_size = int(cfg.TRACK.LOST_INSTANCE_SIZE)
+        self.search[True] = (int(cfg.TRACK.LOST_INSTANCE_SIZE), LOST_WINDOW_INFLUENCE)
         # pysot compares the float32 score with the thresholds in float32 (NumPy >= 2 rules).
         self.confidence_low = np.float32(cfg.TRACK.CONFIDENCE_LOW)
         self.confidence_high = np.float32(cfg.TRACK.CONFIDENCE_HIGH)
 
-    def _inherit(self, previous, targets):
-        for old, new in zip(previous, targets):
-            new.lost = old.lost  # pysot's long-term flag survives init
-
-    def _update_lost(self, target, score):
-        return target.lost  # set by _update from CONFIDENCE_LOW / CONFIDENCE_HIGH
-
-    def _instance_size(self, target):
-        return self.lost_instance_size if target.lost else self.instance_size
-
-    def _window_influence(self, target):
-        return LOST_WINDOW_INFLUENCE if target.lost else self.window_influence
-
-    def _update(self, target, frame_shape, window, scale_z, scores, boxes):
+    def _update(self, target, box, score, penalty, frame_shape):
         """Update only on a confident score; the state is stored before clipping."""
-        _, box, score, penalty = postprocess.select_best(
-            scores, boxes, target.size, scale_z, window, self.penalty_k, self._window_influence(target))
         if score >= self.confidence_low:
             cx, cy, w, h = postprocess.smooth_update(target.center, target.size, box, score, penalty, self.lr)
         else:
@@ -58,4 +46,4 @@ class SiamRPNLTTracker(SiamRPNTracker):
         elif score > self.confidence_high:
             target.lost = False
         cx, cy, w, h = postprocess.clip_box(cx, cy, w, h, frame_shape)
-        return {"bbox": center_size_to_xywh(cx, cy, w, h), "score": float(score)}
+        return {"bbox": [cx - w / 2, cy - h / 2, w, h], "score": float(score), "lost": bool(target.lost)}

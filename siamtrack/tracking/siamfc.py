@@ -10,14 +10,19 @@ normalised cosine window (``WINDOW_INFLUENCE``); the displacement of its peak fr
 times ``stride / upscale`` (crop pixels) and the crop's frame-per-crop-pixel scale, moves the
 target; the size is multiplied by ``(1 - SCALE_LR) + SCALE_LR * scale``.
 """
+from contextlib import nullcontext
+
 import cv2
 import numpy as np
+import torch
 
 from ..structures.boxes import center_size_to_xywh
-from ..structures.crop import context_side
-from .base import BaseTracker, SearchPlan
+from ..structures.crop import context_side, opencv_crops, torch_crops
+from ..structures.upload import upload
+from ..utils.frames import normalize_frame
 from .postprocess import clip_box
 from .registry import TRACKER_REGISTRY
+from .tracker import BaseTracker
 
 __all__ = ["SiamFCTracker", "scale_factors", "upsample_responses", "choose_scale", "response_peak"]
 
@@ -52,7 +57,7 @@ def response_peak(response, window, window_influence):
     blending it with ``window`` (U, U, summing to 1) at ``window_influence``."""
     response = response.astype(np.float64)
     response = response - response.min()
-    response = response / (response.sum() + 1e-16)
+    response = response / (response.sum() + 1e-16)  # siamfc-pytorch's siamfc.py epsilon
     response = (1.0 - window_influence) * response + window_influence * window
     y, x = np.unravel_index(int(np.argmax(response)), response.shape)
     centre = (response.shape[0] - 1) / 2
@@ -69,11 +74,11 @@ class SiamFCTracker(BaseTracker):
     ``INSTANCE_SIZE`` / ``CONTEXT_AMOUNT`` (127 / 255 / 0.5) and ``MODEL.SIAM_FC.STRIDE`` (8).
     The box is clipped to the frame as the SiamRPN trackers do (centre inside, size 10 px to
     the frame size). ``score`` is the sigmoid of the chosen scale's upsampled response at the
-    chosen position.
+    chosen position; ``lost`` follows ``TRACK.LOST_SCORE`` / ``LOST_FRAMES``.
     """
 
     def __init__(self, model, cfg):
-        """See :class:`~siamtrack.tracking.base.BaseTracker` and the class doc."""
+        """See :class:`~siamtrack.tracking.tracker.BaseTracker` and the class doc."""
         super().__init__(model, cfg)
         fc = cfg.TRACK.SIAMFC
         self.scales = scale_factors(int(fc.SCALE_NUM), float(fc.SCALE_STEP))
@@ -84,12 +89,6 @@ class SiamFCTracker(BaseTracker):
         self.stride = int(cfg.MODEL.SIAM_FC.STRIDE)
         self._windows = {}
 
-    def _plan(self, target):
-        """One window per scale; ``info`` is the unscaled search side ``x_sz`` (frame pixels)."""
-        s_z = context_side(target.size[0], target.size[1], self.context_amount)
-        x_sz = s_z * self.instance_size / self.exemplar_size
-        return SearchPlan(self.instance_size, [max(1, round(x_sz * f)) for f in self.scales], x_sz)
-
     def _window(self, size):
         if size not in self._windows:
             hanning = np.hanning(size)
@@ -97,14 +96,35 @@ class SiamFCTracker(BaseTracker):
             self._windows[size] = window / window.sum()
         return self._windows[size]
 
-    def _step(self, targets, plans, outputs, frame_shape):
-        if "score" not in outputs:
-            raise TypeError(f"SiamFCTracker needs a model whose track() returns a 'score' map (got "
-                            f"{sorted(outputs)}); SiamRPN models track with TRACK.TYPE SiamRPNTracker")
-        responses = outputs["score"].detach().to("cpu").float().numpy()[:, 0]
-        n = len(self.scales)
-        return [self._update(target, frame_shape, plan.info, responses[i * n:(i + 1) * n])
-                for i, (target, plan) in enumerate(zip(targets, plans))]
+    @torch.inference_mode()
+    def track_targets(self, frame):
+        """Track every target into ``frame``; returns ``{target_id: {"bbox", "score", "lost"}}``:
+        one window per scale and target (all targets in one batch with ``TRACK.BATCH_TARGETS``)."""
+        self._target()  # raises before init
+        frame = normalize_frame(frame)
+        stage = self.timer.stage if self.timer is not None else nullcontext
+        device_frame = upload(frame, self.device) if self.gpu_crop else None
+        batches = [list(self._targets)] if self.batch_targets else [[t] for t in self._targets]
+        results, n = {}, len(self.scales)
+        for ids in batches:
+            targets = [self._targets[t] for t in ids]
+            # The unscaled search side x_sz of each target, then one window per scale.
+            x_sz = [context_side(t.size[0], t.size[1], self.context_amount) * self.instance_size / self.exemplar_size
+                    for t in targets]
+            windows = [(t.center, max(1, round(x * f)), t.average) for t, x in zip(targets, x_sz) for f in self.scales]
+            with stage("crop"):
+                crops = (torch_crops(device_frame, windows, self.instance_size) if self.gpu_crop
+                         else opencv_crops(frame, windows, self.instance_size, self.device))
+            state = self._batch_state([t for t in ids for _ in self.scales])
+            with stage("network"), torch.autocast("cpu", torch.bfloat16, enabled=self.cpu_bf16):
+                outputs = self.model.track(crops.to(self.input_dtype, memory_format=self.input_format), state)
+            if "score" not in outputs:
+                raise TypeError(f"SiamFCTracker needs a model whose track() returns a 'score' map (got "
+                                f"{sorted(outputs)}); SiamRPN models track with TRACK.TYPE SiamRPNTracker")
+            responses = outputs["score"].detach().to("cpu").float().numpy()[:, 0]
+            for i, (tid, target) in enumerate(zip(ids, targets)):
+                results[tid] = self._update(target, frame.shape, x_sz[i], responses[i * n:(i + 1) * n])
+        return {tid: results[tid] for tid in self._targets}
 
     def _update(self, target, frame_shape, x_sz, responses):
         """Move and rescale ``target`` from its (n, S, S) responses; returns its result."""
@@ -121,4 +141,6 @@ class SiamFCTracker(BaseTracker):
         target.size = np.array([w, h], dtype=np.float64)
         centre = (upsampled.shape[-1] - 1) / 2
         logit = float(upsampled[best][int(round(centre + dy)), int(round(centre + dx))])
-        return {"bbox": center_size_to_xywh(cx, cy, w, h), "score": 1.0 / (1.0 + np.exp(-logit))}
+        score = 1.0 / (1.0 + np.exp(-logit))
+        target.lost, target.lost_run = self.lost_rule.step(target.lost, target.lost_run, score)
+        return {"bbox": center_size_to_xywh(cx, cy, w, h), "score": score, "lost": bool(target.lost)}

@@ -1,5 +1,7 @@
 """pysot's SiamMask tracker (docs/tracking.md, "SiamMask"): the SiamRPN step, then the mask at
 the chosen anchor's position, pasted into the frame, and its rotated box."""
+from contextlib import nullcontext
+
 import numpy as np
 import torch
 
@@ -40,26 +42,21 @@ class SiamMaskTracker(SiamRPNTracker):
         self.paster = MaskPaster(self.instance_size, self.exemplar_size, self.box_coder.stride,
                                  self.score_size_offset, MASK_SIZE)
 
-    def _forward(self, crops, ids):
-        # pysot's SiamMask outputs (the shared reference) come from NCHW-contiguous search crops;
-        # the layout selects the convolution kernels, hence their rounding.
-        return super()._forward(crops.contiguous(), ids)
-
-    def _step(self, targets, plans, outputs, frame_shape):
+    def _refine(self, ids, windows, outputs, results, frame_shape):
+        """The mask of each target at its chosen anchor's position, pasted, and its polygon."""
+        stage = self.timer.stage if self.timer is not None else nullcontext
+        targets = [self._targets[t] for t in ids]
         # The search windows (x, y, side) as pysot takes them: around the centres before the update.
-        crop_boxes = [(t.center[0] - p.sides[0] / 2, t.center[1] - p.sides[0] / 2, p.sides[0])
-                      for t, p in zip(targets, plans)]
-        results = super()._step(targets, plans, outputs, frame_shape)
+        crop_boxes = [(center[0] - side / 2, center[1] - side / 2, side) for center, side, _ in windows]
         size = outputs["cls"].shape[-1]
         positions = [np.unravel_index(t.best_index, (self.box_coder.num_anchors, size, size))[1:] for t in targets]
-        with self._stage("network"):
+        with stage("network"):
             masks = torch.sigmoid(self.model.refine(outputs, [(int(y), int(x)) for y, x in positions]))
         masks = masks.float().cpu().numpy().reshape(-1, MASK_SIZE, MASK_SIZE)
         frame_size = (frame_shape[1], frame_shape[0])
-        with self._stage("decode"):
-            for target, result, mask, crop_box, pos in zip(targets, results, masks, crop_boxes, positions):
+        with stage("decode"):
+            for tid, target, mask, crop_box, pos in zip(ids, targets, masks, crop_boxes, positions):
                 pasted = self.paster.paste(mask, crop_box, pos, frame_size)
                 binary = pasted > self.mask_threshold
-                result["polygon"] = mask_polygon(binary, target.center, target.size)
-                result["mask"] = pasted if self.mask_probability else binary
-        return results
+                results[tid]["polygon"] = mask_polygon(binary, target.center, target.size)
+                results[tid]["mask"] = pasted if self.mask_probability else binary

@@ -1,23 +1,29 @@
-"""One tracked target's state, and the checks of the boxes users give."""
+"""One tracked target's state, and the checks of what users hand the tracker (the API's edge)."""
 import math
 
 import numpy as np
 
 from ..structures.crop import check_box_size
 from ..utils.errors import InputError
+from .postprocess import LostRule
 
-__all__ = ["Target", "TrackerInputError", "LostRule", "validate_box", "is_single_box"]
+__all__ = ["Target", "TrackerInputError", "TrackerStateError", "LostRule", "validate_box", "is_single_box"]
 
 
 class TrackerInputError(InputError):
-    """An init box the tracker cannot use; the message is one line meant for users."""
+    """A box, config or model the tracker cannot use; the message is one line meant for users."""
+
+
+class TrackerStateError(InputError, RuntimeError):
+    """A call the tracker's state does not allow (``track`` before ``init``, an unknown target
+    id); one line for users. Also a ``RuntimeError``, what these calls raised before."""
 
 
 class Target:
     """Per-target state: centre and size (float64 arrays, frame pixels), the init frame's mean
     colour (the crops' padding), the model's template state of this target alone (batch of
     one), and whether it is ``lost`` (with ``lost_run``, the frames counted towards switching,
-    see :class:`LostRule`). Trackers may add their own fields."""
+    see :class:`~siamtrack.tracking.postprocess.LostRule`). Trackers may add their own fields."""
 
     def __init__(self, center, size, average, state):
         self.center = center
@@ -26,47 +32,6 @@ class Target:
         self.state = state
         self.lost = False
         self.lost_run = 0
-
-
-class LostRule:
-    """The short-term trackers' lost signal (docs/tracking.md, "Target lost"): a score
-    threshold with hysteresis over frames.
-
-    A target is lost once its score has been below ``score`` (``TRACK.LOST_SCORE``) for
-    ``frames`` (``TRACK.LOST_FRAMES``) consecutive frames, and found again once it has been
-    at or above ``score`` for ``frames`` consecutive frames; ``frames = 1`` is a plain
-    threshold. The rule only reports: it never changes a box.
-    """
-
-    def __init__(self, score, frames):
-        """``score``: the threshold; ``frames`` (>= 1): consecutive frames needed to switch."""
-        self.score = float(score)
-        self.frames = int(frames)
-        if self.frames < 1:
-            raise InputError(f"TRACK.LOST_FRAMES must be at least 1, got {frames}")
-
-    def step(self, lost, run, score):
-        """The next ``(lost, run)`` of a target that was ``lost`` with ``run`` frames counted
-        towards switching, after a frame with ``score``."""
-        if (float(score) < self.score) != lost:  # this frame argues for the other state
-            run += 1
-            if run >= self.frames:
-                return not lost, 0
-            return lost, run
-        return lost, 0
-
-    def update(self, target, score):
-        """Apply :meth:`step` to ``target`` (its ``lost`` and ``lost_run``); returns ``lost``."""
-        target.lost, target.lost_run = self.step(target.lost, target.lost_run, score)
-        return target.lost
-
-    def replay(self, scores):
-        """The lost flags after each of ``scores`` (one target from init, not lost at first)."""
-        lost, run, flags = False, 0, []
-        for score in scores:
-            lost, run = self.step(lost, run, score)
-            flags.append(lost)
-        return flags
 
 
 def validate_box(box, frame_shape=None):

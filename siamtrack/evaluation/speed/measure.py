@@ -23,7 +23,8 @@ from detectron2.modeling import build_model
 
 from ...checkpoint.loading import load_weights
 from ...export.backend import is_export_folder
-from ...tracking import StageTimer, build_tracker, prepare_model, resolve_device
+from ...tracking import StageTimer, build_tracker, prepare_model
+from ...utils.device import resolve_device
 from ...utils.errors import InputError
 from .pysot_baseline import PysotBaselineTracker
 from .io import (

@@ -10,8 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..xcorr import xcorr_depthwise
-from .rpn import DepthwiseXCorr
+from .rpn import DepthwiseXCorr, xcorr_depthwise
 
 __all__ = ["MaskCorr", "Refine", "refine_crops", "MASK_SIZE"]
 

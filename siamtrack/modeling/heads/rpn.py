@@ -6,9 +6,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 from detectron2.config import configurable
 
-from ..xcorr import xcorr_depthwise, xcorr_up_channel
+from ..xcorr import xcorr_up_channel
 from .anchor_head import AnchorHead, anchor_head_args
-from .base import SIAM_HEAD_REGISTRY, accumulate, per_sample, single_level
+from .base import SIAM_HEAD_REGISTRY, per_sample, single_level
+
+
+def xcorr_depthwise(x, kernel):
+    """Channel-by-channel correlation (pysot's ``xcorr_depthwise``): (B,C,H,W) * (B,C,h,w) ->
+    (B,C,H-h+1,W-w+1), one grouped conv with a group per (sample, channel), no padding, stride 1,
+    kernel not flipped. Batch-invariant on the CPU as it is (see :mod:`..xcorr`)."""
+    batch, channels = kernel.shape[:2]
+    out = F.conv2d(x.reshape(1, batch * channels, x.size(2), x.size(3)),
+                   kernel.reshape(batch * channels, 1, kernel.size(2), kernel.size(3)),
+                   groups=batch * channels)
+    return out.view(batch, channels, out.size(2), out.size(3))
 
 
 def _one_level(name, in_channels):
@@ -47,14 +58,6 @@ class DepthwiseXCorr(nn.Module):
         return self.track(x, self.template(z))
 
 
-def _depthwise_template(module, z):
-    return {"cls": module.cls.template(z), "loc": module.loc.template(z)}
-
-
-def _depthwise_track(module, x, kernels):
-    return {"cls": module.cls.track(x, kernels["cls"]), "loc": module.loc.track(x, kernels["loc"])}
-
-
 class DepthwiseRPN(nn.Module):
     """One level of :class:`MultiRPNHead` (pysot ``DepthwiseRPN``): ``cls`` and ``loc``
     :class:`DepthwiseXCorr` branches; no targets or losses of its own."""
@@ -66,11 +69,11 @@ class DepthwiseRPN(nn.Module):
 
     def template(self, z):
         """``{"cls", "loc"}`` correlation kernels of template features ``z``."""
-        return _depthwise_template(self, z)
+        return {"cls": self.cls.template(z), "loc": self.loc.template(z)}
 
     def track(self, x, kernels):
         """``{"cls", "loc"}`` maps of search features ``x``."""
-        return _depthwise_track(self, x, kernels)
+        return {"cls": self.cls.track(x, kernels["cls"]), "loc": self.loc.track(x, kernels["loc"])}
 
     def forward(self, z, x):
         """``{"cls", "loc"}`` maps of template ``z`` and search ``x`` features."""
@@ -101,11 +104,13 @@ class DepthwiseRPNHead(AnchorHead):
 
     def template(self, z_feats):
         """``{"cls", "loc"}`` correlation kernels of one level (one-element list or tensor)."""
-        return _depthwise_template(self, single_level(z_feats))
+        z = single_level(z_feats)
+        return {"cls": self.cls.template(z), "loc": self.loc.template(z)}
 
     def track(self, x_feats, kernels):
         """``{"cls", "loc"}`` maps of one level; accepts a one-element list or a tensor."""
-        return _depthwise_track(self, single_level(x_feats), kernels)
+        x = single_level(x_feats)
+        return {"cls": self.cls.track(x, kernels["cls"]), "loc": self.loc.track(x, kernels["loc"])}
 
 
 @SIAM_HEAD_REGISTRY.register()
@@ -193,12 +198,15 @@ class MultiRPNHead(AnchorHead):
         return [getattr(self, f"rpn{i + 2}").template(z) for i, z in enumerate(z_feats)]
 
     def track(self, x_feats, kernels):
-        """Fused ``{"cls", "loc"}`` over all levels."""
-        self._check_levels(x_feats)
-        self._check_levels(kernels)
-        outs = [getattr(self, f"rpn{i + 2}").track(x, k) for i, (x, k) in enumerate(zip(x_feats, kernels))]
-        cls_list, loc_list = [o["cls"] for o in outs], [o["loc"] for o in outs]
+        """Fused ``{"cls", "loc"}`` over all levels (``kernels`` from :meth:`template`, which checks
+        the level count): summed in level order from 0, as pysot (the order matters in float32)."""
+        if self.weighted:
+            cls_weight, loc_weight = F.softmax(self.cls_weight, 0), F.softmax(self.loc_weight, 0)
+        cls = loc = 0
+        for i, (x, k) in enumerate(zip(x_feats, kernels)):
+            out = getattr(self, f"rpn{i + 2}").track(x, k)
+            cls = cls + (out["cls"] * cls_weight[i] if self.weighted else out["cls"])
+            loc = loc + (out["loc"] * loc_weight[i] if self.weighted else out["loc"])
         if not self.weighted:
-            return {"cls": accumulate(cls_list) / self.num_levels, "loc": accumulate(loc_list) / self.num_levels}
-        return {"cls": accumulate(cls_list, F.softmax(self.cls_weight, 0)),
-                "loc": accumulate(loc_list, F.softmax(self.loc_weight, 0))}
+            return {"cls": cls / self.num_levels, "loc": loc / self.num_levels}
+        return {"cls": cls, "loc": loc}

@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 from detectron2.config import configurable
 
+from ...structures.upload import upload
 from ..losses import siamfc_loss
 from ..targets import siamfc_targets
 from ..xcorr import xcorr_plain
@@ -62,8 +63,8 @@ class SiamFCHead(SiamHead):
         targets = [siamfc_targets(score.shape[-1], self.stride, search_size, box, bool(negative),
                                   self.positive_radius)
                    for box, negative in zip(gt_boxes, negatives)]
-        labels = torch.stack([t[0] for t in targets]).to(score.device)
-        weights = torch.stack([t[1] for t in targets]).to(score.device)
+        labels = upload(torch.stack([t[0] for t in targets]), score.device)
+        weights = upload(torch.stack([t[1] for t in targets]), score.device)
         return {"loss_cls": siamfc_loss(score, labels, weights)}
 
     def decode(self, outputs, search_size):

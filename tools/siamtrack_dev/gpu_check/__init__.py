@@ -9,7 +9,7 @@ import time
 
 import torch
 
-from siamtrack.tracking import resolve_device
+from siamtrack.utils.device import resolve_device
 from siamtrack.utils.errors import InputError
 from .exactness import run_exactness
 from .models import MODEL_NAMES, build_check_model, load_frames

@@ -78,7 +78,7 @@ def train_steps(cfg, batches, iterations, warmup, deadline=None):
     model = SiamTrainer.build_model(cfg)
     model.train()
     optimizer = SiamTrainer.build_optimizer(cfg, model)
-    loop = SiamTrainLoop.from_config(cfg, model, _Replay(batches), optimizer)
+    loop = SiamTrainLoop(cfg, model, _Replay(batches), optimizer)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     losses = []
