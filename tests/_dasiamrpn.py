@@ -39,6 +39,11 @@ def seeded_model(cfg, frame, seed=0):
                 module.running_var.copy_(features.var((0, 2, 3)))
             features = module(features)
         head, search = model.rpn_head, model.features(x)
+        # Undo the head's from-scratch scaling of its template convs (1 / sqrt(256 * 16) = 1/64,
+        # exact in floating point): the weights the OpenCV bounds were measured on.
+        for conv in (head.template_cls_conv, head.template_loc_conv):
+            conv.weight.mul_(64.0)
+            conv.bias.mul_(64.0)
         kernels = head.template(model.features(x[:, :, 72:199, 72:199]))
         spread = head.track(search, kernels)["cls"].std()
         head.template_cls_conv.weight.div_(spread)

@@ -2,12 +2,17 @@
 ``DefaultTrainer``) on the built-in synthetic pairs, negative pairs included, and the checkpoint
 it writes exports with ``--layout opencv-dasiamrpn`` and runs inside ``cv2.TrackerDaSiamRPN``
 (docs/model.md, "DaSiamRPN"). A few iterations only: the 256-channel network costs seconds per
-iteration on a CPU; how well a longer run tracks in OpenCV is measured, not tested (docs)."""
+iteration on a CPU; how well a longer run tracks in OpenCV is measured, not tested (docs).
+A fresh up-channel head starts its logits near unit scale (its template convs are scaled down at
+construction), so training from scratch does not start with saturated losses."""
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+
+import torch
+from detectron2.modeling import build_model
 
 from siamtrack.config import load_config
 from siamtrack.data.datasets.synthetic import synthetic_sequence
@@ -41,3 +46,14 @@ def test_a_model_trained_from_the_command_line_runs_inside_opencvs_tracker(tmp_p
     for frame in frames[1:]:
         ok, box = tracker.update(frame)
         assert ok and box[2] >= 10 and box[3] >= 10
+
+
+def test_a_fresh_up_channel_head_starts_with_unit_scale_logits():
+    # Default conv init alone gives std ~23 (class) / ~14 (box) on unit-variance features at 256
+    # channels: each output sums 256 x 4 x 4 products.
+    torch.manual_seed(0)
+    head = build_model(load_config("dasiamrpn/dasiamrpn_alex", ["MODEL.DEVICE", "cpu"])).rpn_head
+    with torch.no_grad():
+        out = head.track([torch.randn(2, 256, 22, 22)], head.template([torch.randn(2, 256, 6, 6)]))
+    assert out["cls"].shape == (2, 10, 17, 17) and out["loc"].shape == (2, 20, 17, 17)
+    assert 0.05 < out["cls"].std() < 2 and 0.05 < out["loc"].std() < 2

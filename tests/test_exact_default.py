@@ -29,6 +29,7 @@ CONFIGS = {
     "pysot/siamrpn_r50_l234_dwxcorr": 8,
     "pysot/siamrpn_r50_l234_dwxcorr_otb": 4,
     "pysot/siamrpn_r50_l234_dwxcorr_lt": 4,
+    "pysot/siammask_r50_l3": 4,
 }
 BOX = (315.0, 140.0, 113.0, 115.0)  # the bag in frame 0
 
@@ -50,6 +51,11 @@ class PlainModel:
             out = self.model.track(x.contiguous(), state)
         self.maps.append({k: v.clone() for k, v in out.items()})
         return out
+
+    def refine(self, outputs, positions):
+        """SiamMask's refine module (pysot's ``mask_refine``), for its tracker."""
+        with torch.no_grad():
+            return self.model.refine(outputs, positions)
 
 
 def seeded_weights(cfg, path):

@@ -131,6 +131,14 @@ class UpChannelRPNHead(AnchorHead):
         self.search_cls_conv = nn.Conv2d(c, c, 3)
         self.search_loc_conv = nn.Conv2d(c, c, 3)
         self.loc_adjust = nn.Conv2d(4 * k, 4 * k, 1)
+        # Training from scratch: each correlation output sums C x 4 x 4 products of two
+        # default-initialised convs' outputs, so its scale grows with sqrt(C * 16) (logit std ~20
+        # at C = 256) and the losses saturate; shrinking the template convs by that factor starts
+        # the logits near unit scale (docs/model.md, "DaSiamRPN"). Loaded weights replace this.
+        with torch.no_grad():
+            for conv in (self.template_cls_conv, self.template_loc_conv):
+                conv.weight.mul_(1.0 / (c * 16) ** 0.5)
+                conv.bias.mul_(1.0 / (c * 16) ** 0.5)
 
     @classmethod
     def from_config(cls, cfg, in_channels):
