@@ -8,6 +8,7 @@ SiamMask paper, and the loss of a batch of pairs.
   logits; the loss is ``loss_mask`` alone.
 """
 import torch
+from detectron2.config import configurable
 
 from ..structures.boxes import cxcywh_to_xyxy
 from .heads.mask import MASK_SIZE, refine_crops
@@ -22,6 +23,7 @@ _FROZEN_IN_REFINE = ("neck", "rpn_head", "mask_head")
 class MaskTraining:
     """Stage, loss weight and targets of SiamMask's mask training (see the module doc)."""
 
+    @configurable
     def __init__(self, stage="mask", loss_weight=32.0, positions_per_pair=8, iou_threshold=0.6, stride=8,
                  offset=8, mask_side=63):
         """
@@ -43,11 +45,13 @@ class MaskTraining:
 
     @classmethod
     def from_config(cls, cfg):
-        """From ``MODEL.SIAM_MASK`` (TRAIN_STAGE, LOSS_WEIGHT, POSITIONS_PER_PAIR, OUT_SIZE), the
-        RPN's positive IoU, the anchor stride and ``TRACK.SCORE_SIZE_OFFSET``."""
+        """Constructor arguments (detectron2 ``@configurable``: ``MaskTraining(cfg)``) from
+        ``MODEL.SIAM_MASK`` (TRAIN_STAGE, LOSS_WEIGHT, POSITIONS_PER_PAIR, OUT_SIZE), the RPN's
+        positive IoU, the anchor stride and ``TRACK.SCORE_SIZE_OFFSET``."""
         mask = cfg.MODEL.SIAM_MASK
-        return cls(mask.TRAIN_STAGE, mask.LOSS_WEIGHT, mask.POSITIONS_PER_PAIR, cfg.MODEL.SIAM_RPN.IOU_THRESHOLDS[-1],
-                   cfg.MODEL.SIAM_ANCHOR.STRIDE, cfg.TRACK.SCORE_SIZE_OFFSET, mask.OUT_SIZE)
+        return {"stage": mask.TRAIN_STAGE, "loss_weight": mask.LOSS_WEIGHT, "positions_per_pair": mask.POSITIONS_PER_PAIR,
+                "iou_threshold": cfg.MODEL.SIAM_RPN.IOU_THRESHOLDS[-1], "stride": cfg.MODEL.SIAM_ANCHOR.STRIDE,
+                "offset": cfg.TRACK.SCORE_SIZE_OFFSET, "mask_side": mask.OUT_SIZE}
 
     def freeze(self, model):
         """In the refine stage, stop the gradients of the neck and the heads."""

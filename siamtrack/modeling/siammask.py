@@ -79,7 +79,7 @@ class SiamMask(SiamRPN):
             "rpn_head": build_siam_head(cfg, head_channels),
             "mask_head": MaskCorr(head_channels[0], mask.HIDDEN_CHANNELS, mask.OUT_SIZE ** 2),
             "refine_head": Refine(mask.HIDDEN_CHANNELS, [shapes[name].channels for name in REFINE_FEATURES]),
-            "training": MaskTraining.from_config(cfg),
+            "training": MaskTraining(cfg),
             "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
             "pixel_std": list(cfg.MODEL.PIXEL_STD),
         }
