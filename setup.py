@@ -34,7 +34,8 @@ EXTRAS["test"] = ["pytest>=7"] + EXTRAS["all"]
 # The YAML files of the repository's configs/ ship inside the package as siamtrack/configs
 # (siamtrack.model_zoo finds them there in a wheel, and in configs/ in a checkout or an
 # editable install): configs/ stays the one source.
-CONFIG_PACKAGES = {"siamtrack.configs": "configs", "siamtrack.configs.pysot": "configs/pysot"}
+CONFIG_PACKAGES = {"siamtrack.configs": "configs", "siamtrack.configs.pysot": "configs/pysot",
+                   "siamtrack.configs.dasiamrpn": "configs/dasiamrpn"}
 
 setup(
     name="siamtrack",

@@ -75,7 +75,13 @@ def test_assignment_is_balanced_longest_first():
 @pytest.mark.parametrize("dataset,folder", [("otb", "OTB100"), ("vot2018", "VOT2018")])
 def test_one_and_two_processes_write_identical_files(data, tmp_path, dataset, folder, capsys):
     json1, json2 = tmp_path / "one.json", tmp_path / "two.json"
-    assert eval_cli.main(_args(data, dataset, tmp_path / "one", "--output-json", str(json1))) == 0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:  # one process runs in the caller's: --threads 1 applies to it, then the caller's count is back
+        assert eval_cli.main(_args(data, dataset, tmp_path / "one", "--output-json", str(json1))) == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
     assert eval_cli.main(_args(data, dataset, tmp_path / "two", "--num-gpus", "2", "--output-json", str(json2))) == 0
     one, two = _files(tmp_path / "one" / folder / "w"), _files(tmp_path / "two" / folder / "w")
     assert len(one) == len(LENGTHS) and one == two

@@ -56,6 +56,8 @@ def _worker(job: EvaluationJob, results_dir: str, threads: int, error_dir: str):
     if comm.get_world_size() > 1:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, _stop)
+    # One process runs inside the caller (the Python API, a test): its thread count is restored.
+    caller_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     rank, world = comm.get_rank(), comm.get_world_size()
     try:
@@ -66,6 +68,8 @@ def _worker(job: EvaluationJob, results_dir: str, threads: int, error_dir: str):
         with open(os.path.join(error_dir, f"rank{rank}"), "w") as f:
             f.write(first_line(exc))
         sys.exit(2)  # the launching process reads the line (no traceback)
+    finally:
+        torch.set_num_threads(caller_threads)
     comm.synchronize()
 
 

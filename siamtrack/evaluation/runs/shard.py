@@ -72,7 +72,7 @@ class ProgressFiles:
         now = time.monotonic()
         if force or self._written is None or now - self._written >= self.interval:
             os.makedirs(self.folder, exist_ok=True)
-            tmp = self._path(self.rank) + ".tmp"
+            tmp = f"{self._path(self.rank)}.tmp-{os.getpid()}"  # two commands may share a rank
             with open(tmp, "w") as f:
                 f.write(str(self.done))
             os.replace(tmp, self._path(self.rank))
