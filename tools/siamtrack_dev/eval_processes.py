@@ -1,9 +1,8 @@
-#!/usr/bin/env python
 """Benchmark (not a test): one ``siamtrack-eval`` run in 2 CPU processes of 1 thread each
 against 1 process of 2 threads, on a generated OTB-layout benchmark, in one run; prints both
 wall times and their ratio (docs/evaluation.md, "Several processes, GPUs and machines").
 
-    python scripts/benchmark_eval_processes.py [--sequences 6] [--frames 40] [--config pysot/siamrpn_alex_dwxcorr]
+    python tools/benchmark_eval_processes.py [--sequences 6] [--frames 40] [--config pysot/siamrpn_alex_dwxcorr]
 
 Each command is timed from start to exit (process start-up, model loading and scoring
 included), the 1-process run first, then the 2-process run, then both again; the best of the
@@ -60,7 +59,7 @@ def main():
         torch.manual_seed(0)
         weights = os.path.join(tmp, "w.pth")
         torch.save({"model": build_model(load_config(args.config, ["MODEL.DEVICE", "cpu"])).state_dict()}, weights)
-        tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "eval_tracker.py")
+        tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval_tracker.py")
         base = [sys.executable, tool, "--config-file", args.config, "--dataset", "otb",
                 "--dataset-root", os.path.join(tmp, "otb"), "--no-progress", "--no-resume"]
         runs = {"1 process x 2 threads": ["--num-gpus", "1", "--threads", "2"],
