@@ -13,6 +13,13 @@ __all__ = ["AnchorLoss", "LOSS_TYPES", "pysot_cls_loss", "pysot_loc_loss", "bce_
 LOSS_TYPES = ("pysot", "bce_smoothl1")
 
 
+def one_of(key, value, choices):
+    """``value`` when it is one of ``choices``, else a ValueError naming the config ``key``."""
+    if value not in choices:
+        raise ValueError(f"{key} must be one of {choices}, got {value!r}")
+    return value
+
+
 def _flat_pred(t, parts):
     """(B, parts*k, S, S) -> (B, k*S*S, parts) in the anchor-major flat order."""
     b = t.shape[0]
@@ -90,9 +97,7 @@ class AnchorLoss:
             cls_weight, loc_weight: weights of the two terms.
             smooth_l1_beta: beta of the smooth-L1 loss ("bce_smoothl1").
         """
-        if loss_type not in LOSS_TYPES:
-            raise ValueError(f"MODEL.SIAM_RPN.LOSS_TYPE must be one of {LOSS_TYPES}, got {loss_type!r}")
-        self.loss_type = loss_type
+        self.loss_type = one_of("MODEL.SIAM_RPN.LOSS_TYPE", loss_type, LOSS_TYPES)
         self.cls_weight = float(cls_weight)
         self.loc_weight = float(loc_weight)
         self.smooth_l1_beta = float(smooth_l1_beta)

@@ -12,6 +12,7 @@ from detectron2.config import configurable
 
 from ..structures.boxes import cxcywh_to_xyxy
 from .heads.mask import MASK_SIZE, refine_crops
+from .losses import one_of
 from .mask_targets import mask_iou, mask_loss, mask_targets, positive_positions
 
 __all__ = ["MaskTraining", "STAGES"]
@@ -35,9 +36,7 @@ class MaskTraining:
             stride, offset: the score map's stride and pysot's ``TRACK.BASE_SIZE`` (the windows).
             mask_side: side of the mask head's prediction (63).
         """
-        if stage not in STAGES:
-            raise ValueError(f"MODEL.SIAM_MASK.TRAIN_STAGE must be one of {STAGES}, got {stage!r}")
-        self.stage = stage
+        self.stage = one_of("MODEL.SIAM_MASK.TRAIN_STAGE", stage, STAGES)
         self.loss_weight = float(loss_weight)
         self.positions_per_pair = int(positions_per_pair)
         self.iou_threshold = float(iou_threshold)
