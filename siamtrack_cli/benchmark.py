@@ -26,8 +26,9 @@ __all__ = ["build_parser", "default_video", "main"]
 
 PROG = "siamtrack-benchmark"
 BACKENDS = ("torch", "onnxruntime")  # siamtrack.tracking.build.BACKENDS (not imported before parsing)
-# + siamtrack.evaluation.speed.io's BF16_CANDIDATE (TRACK.BF16, not exact) and WINOGRAD_CANDIDATE
-CANDIDATES = BACKENDS + ("torch-bf16", "torch-winograd")
+# + siamtrack.evaluation.speed.io's BF16_CANDIDATE (TRACK.BF16, not exact), WINOGRAD_CANDIDATE and
+# FUSED_CANDIDATE (conv+BN folding and channels-last weights, not bit-exact)
+CANDIDATES = BACKENDS + ("torch-bf16", "torch-winograd", "torch-fused")
 MAX_TARGETS = 128  # siamtrack.evaluation.speed.MAX_TARGETS
 
 
@@ -49,7 +50,9 @@ def build_parser(prog=PROG):
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per candidate first")
     parser.add_argument("--backends", default=",".join(BACKENDS),
                         help="comma-separated TRACK.BACKEND values, torch-winograd (TRACK.WINOGRAD: float32 "
-                             "Winograd convolutions on the CPU) or torch-bf16 (TRACK.BF16: bfloat16, not exact)")
+                             "Winograd convolutions on the CPU), torch-fused (TRACK.FUSE_CONV_BN and "
+                             "TRACK.CHANNELS_LAST: the exact default's faster, not bit-exact twin) or "
+                             "torch-bf16 (TRACK.BF16: bfloat16, not exact)")
     parser.add_argument("--onnx", metavar="DIR", help="an export of the same weights for onnxruntime")
     parser.add_argument("--video", default=None, help="video file or image folder (default: bag.avi)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads of torch and ONNX Runtime (0: torch default)")

@@ -76,26 +76,31 @@ def test_benchmark_cli_writes_json(tmp_path, capsys):
 
 
 def test_benchmark_times_the_torch_variants(tmp_path, capsys):
-    """torch-winograd and torch-bf16 are the torch backend with TRACK.WINOGRAD / TRACK.BF16 (and
-    only that), timed beside the baseline and labelled in the README rows."""
+    """torch-winograd, torch-bf16 and torch-fused are the torch backend with TRACK.WINOGRAD /
+    TRACK.BF16 / TRACK.FUSE_CONV_BN + CHANNELS_LAST (and only that; "torch" is the exact default), timed beside the baseline and labelled in the README rows."""
     from siamtrack.evaluation.speed.measure import _backend_cfg
 
     cfg = load_config(str(TINY), ["MODEL.DEVICE", "cpu"])
-    for name, key in (("torch-winograd", "WINOGRAD"), ("torch-bf16", "BF16")):
+    options = ("WINOGRAD", "BF16", "FUSE_CONV_BN", "CHANNELS_LAST")
+    for name, keys in (("torch-winograd", ["WINOGRAD"]), ("torch-bf16", ["BF16"]),
+                       ("torch-fused", ["FUSE_CONV_BN", "CHANNELS_LAST"])):
         variant = _backend_cfg(cfg, name, None)
-        assert variant.TRACK.BACKEND == "torch" and variant.TRACK[key] is True
-        assert [k for k in ("WINOGRAD", "BF16") if variant.TRACK[k]] == [key]
-    assert not _backend_cfg(cfg, "torch", None).TRACK.WINOGRAD
+        assert variant.TRACK.BACKEND == "torch"
+        assert [k for k in options if variant.TRACK[k]] == keys
+    cfg.defrost()
+    cfg.TRACK.FUSE_CONV_BN = True  # whatever the config says, "torch" is the exact default path
+    assert not any(_backend_cfg(cfg, "torch", None).TRACK[k] for k in options)
     out = tmp_path / "speed.json"
     status = benchmark.main(["--config-file", str(TINY), "--device", "cpu", "--frames", "1", "--repeats", "1",
-                             "--warmup", "0", "--backends", "torch-winograd,torch-bf16", "--json", str(out)])
+                             "--warmup", "0", "--backends", "torch-winograd,torch-bf16,torch-fused", "--json", str(out)])
     printed = capsys.readouterr()
     assert status == 0, printed.err
     (section,) = json.loads(out.read_text())["results"]
-    assert set(section["candidates"]) == {"pysot_baseline", "torch-winograd", "torch-bf16"}
+    assert set(section["candidates"]) == {"pysot_baseline", "torch-winograd", "torch-bf16", "torch-fused"}
     assert benchmark_rows.main([str(out), "tiny"]) == 0
     printed = capsys.readouterr()
     assert "| torch, Winograd (float32) |" in printed.out and "| torch, bfloat16 (not exact) |" in printed.out
+    assert "| torch, folded conv+BN (float32) |" in printed.out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -6,7 +6,7 @@ import re
 
 from conftest import REPO_ROOT
 import siamtrack_cli
-from siamtrack.evaluation.speed import BF16_CANDIDATE, MAX_TARGETS, TORCH_VARIANTS, WINOGRAD_CANDIDATE
+from siamtrack.evaluation.speed import BF16_CANDIDATE, FUSED_CANDIDATE, MAX_TARGETS, TORCH_VARIANTS, WINOGRAD_CANDIDATE
 from siamtrack.evaluation.tuning.search import METRICS
 from siamtrack.export import DEFAULT_OPSET, LAYOUTS
 from siamtrack.model_zoo import list_configs
@@ -25,7 +25,7 @@ def _option(parser, flag):
 def test_command_constants_equal_the_librarys():
     assert benchmark.BACKENDS == BACKENDS
     assert set(benchmark.CANDIDATES) == set(BACKENDS) | set(TORCH_VARIANTS)
-    assert {BF16_CANDIDATE, WINOGRAD_CANDIDATE} <= set(benchmark.CANDIDATES) and benchmark.MAX_TARGETS == MAX_TARGETS
+    assert {BF16_CANDIDATE, WINOGRAD_CANDIDATE, FUSED_CANDIDATE} <= set(benchmark.CANDIDATES) and benchmark.MAX_TARGETS == MAX_TARGETS
     assert export.LAYOUTS == LAYOUTS and _option(export.build_parser(), "--opset").default == DEFAULT_OPSET
     assert track.BOX_SUFFIXES == BOX_SUFFIXES and track.CODECS == CODECS
     assert set(tune.METRICS) == set(METRICS)

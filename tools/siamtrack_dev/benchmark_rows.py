@@ -10,14 +10,15 @@ import argparse
 import json
 import sys
 
-from siamtrack.evaluation.speed.io import BF16_CANDIDATE, STAGES, WINOGRAD_CANDIDATE
+from siamtrack.evaluation.speed.io import BF16_CANDIDATE, FUSED_CANDIDATE, STAGES, WINOGRAD_CANDIDATE
 
 __all__ = ["MARKDOWN_HEADER", "LABELS", "markdown_rows", "main"]
 
 MARKDOWN_HEADER = ("| config | targets | runtime | target-frames/s | ms/frame | crop / network / decode / update ms "
                    "| network GFLOP/s | speed-up |\n|---|---|---|---|---|---|---|---|")
 # README labels of the candidates not named as their TRACK.BACKEND
-LABELS = {BF16_CANDIDATE: "torch, bfloat16 (not exact)", WINOGRAD_CANDIDATE: "torch, Winograd (float32)"}
+LABELS = {BF16_CANDIDATE: "torch, bfloat16 (not exact)", WINOGRAD_CANDIDATE: "torch, Winograd (float32)",
+          FUSED_CANDIDATE: "torch, folded conv+BN (float32)", "torch": "torch (exact default)"}
 
 
 def markdown_rows(result, config_name):

@@ -12,7 +12,7 @@ from ...utils.fileio import atomic_write
 from ...utils.video_io import VideoSourceError, open_video
 
 __all__ = ["synthetic_clip", "load_frames", "target_boxes", "machine_load", "versions", "write_result_json",
-           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "TORCH_VARIANTS", "STAGES", "MIN_FRAME_SIDE", "MAX_TARGETS"]
+           "BF16_CANDIDATE", "WINOGRAD_CANDIDATE", "FUSED_CANDIDATE", "TORCH_VARIANTS", "STAGES", "MIN_FRAME_SIDE", "MAX_TARGETS"]
 
 
 def synthetic_clip(count, size=(360, 480)):
@@ -99,5 +99,9 @@ STAGES = ("crop", "network", "decode", "update")  # timed stages of a tracker st
 BF16_CANDIDATE = "torch-bf16"
 # the torch backend with TRACK.WINOGRAD (float32; within 0.01 px of pysot's trajectory)
 WINOGRAD_CANDIDATE = "torch-winograd"
+# the torch backend with conv+BN folding and channels-last weights (the fastest float32 path of
+# the PyTorch model, not bit-exact): beside "torch" it prices the exact default
+FUSED_CANDIDATE = "torch-fused"
 # candidates that run the PyTorch model: name -> the TRACK options they set
-TORCH_VARIANTS = {"torch": {}, BF16_CANDIDATE: {"BF16": True}, WINOGRAD_CANDIDATE: {"WINOGRAD": True}}
+TORCH_VARIANTS = {"torch": {}, BF16_CANDIDATE: {"BF16": True}, WINOGRAD_CANDIDATE: {"WINOGRAD": True},
+                  FUSED_CANDIDATE: {"FUSE_CONV_BN": True, "CHANNELS_LAST": True}}

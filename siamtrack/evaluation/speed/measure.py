@@ -129,6 +129,7 @@ def _backend_cfg(cfg, backend, onnx_dir):
     cfg = cfg.clone()
     cfg.defrost()
     cfg.TRACK.BF16 = cfg.TRACK.WINOGRAD = False
+    cfg.TRACK.FUSE_CONV_BN = cfg.TRACK.CHANNELS_LAST = False  # "torch" is the exact default path
     for key, value in TORCH_VARIANTS.get(backend, {}).items():
         cfg.TRACK[key] = value
     cfg.TRACK.BACKEND = "torch" if backend in TORCH_VARIANTS else backend
@@ -136,6 +137,11 @@ def _backend_cfg(cfg, backend, onnx_dir):
         cfg.MODEL.WEIGHTS = str(onnx_dir)
     cfg.freeze()
     return cfg
+
+
+def _model_key(cfg):
+    """The TRACK options that change the prepared PyTorch model."""
+    return cfg.TRACK.WINOGRAD, cfg.TRACK.FUSE_CONV_BN, cfg.TRACK.CHANNELS_LAST
 
 
 def _export(model, cfg, folder):
@@ -203,17 +209,17 @@ def measure_speed(cfg, targets=(1,), frames=10, repeats=5, warmup=3, video=None,
         if "onnxruntime" in backends and onnx_dir is None:
             onnx_dir = _export(eager, cfg, os.path.join(scratch, "export"))
         backend_cfgs = {backend: _backend_cfg(cfg, backend, onnx_dir) for backend in backends}
-        prepared = {}  # the prepared PyTorch models, by TRACK.WINOGRAD (it changes the model; BF16 does not)
+        prepared = {}  # the prepared PyTorch models, by the options that change the model (BF16 does not)
         for backend in (b for b in backends if b in TORCH_VARIANTS):
             variant = backend_cfgs[backend]
-            if variant.TRACK.WINOGRAD not in prepared:
-                prepared[variant.TRACK.WINOGRAD] = prepare_model(copy.deepcopy(eager), variant)
+            if _model_key(variant) not in prepared:
+                prepared[_model_key(variant)] = prepare_model(copy.deepcopy(eager), variant)
         sync = torch.cuda.synchronize if cuda else (lambda: None)
         for n in targets:
             candidates = [_baseline(eager, cfg, cuda)]
             for backend in backends:
                 backend_cfg = backend_cfgs[backend]
-                model = prepared[backend_cfg.TRACK.WINOGRAD] if backend in TORCH_VARIANTS else None
+                model = prepared[_model_key(backend_cfg)] if backend in TORCH_VARIANTS else None
                 candidates.append(_siamtrack(backend, backend_cfg, model, cuda))
             boxes = target_boxes(n, clip[0].shape)
             for candidate in candidates:
