@@ -14,7 +14,7 @@ try:
 except ImportError:  # Windows: no claims (one command per results folder there)
     fcntl = None
 
-__all__ = ["SequenceClaim", "folder_lock"]
+__all__ = ["SequenceClaim", "update_lock"]
 
 
 def _lock_file(path: str):
@@ -65,9 +65,11 @@ class SequenceClaim:
 
 
 @contextlib.contextmanager
-def folder_lock(tracker_dir: str, name: str = ".lock"):
-    """Hold an exclusive ``flock`` on ``<tracker_dir>/<name>`` for the block (read-modify-write
-    of a file several processes update, e.g. the fingerprint's list of finished sequences)."""
+def update_lock(tracker_dir: str, name: str = ".lock"):
+    """Hold an exclusive ``flock`` on ``<tracker_dir>/<name>`` for the block, waiting for it
+    (read-modify-write of a file several processes update, e.g. the fingerprint's list of
+    finished sequences); unlike :func:`siamtrack.utils.fileio.folder_lock`, which refuses a
+    second writer at once."""
     f = _lock_file(os.path.join(tracker_dir, name))
     try:
         if fcntl is not None:

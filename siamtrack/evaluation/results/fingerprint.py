@@ -21,7 +21,7 @@ from importlib import metadata
 from typing import List, Optional
 
 from ...utils.fileio import atomic_write, cannot_write
-from .claims import folder_lock
+from .claims import update_lock
 from .files import ResultsError
 
 __all__ = ["FINGERPRINT_FILE", "COMPARED_FIELDS", "IGNORED_CONFIG_KEYS", "file_sha256",
@@ -158,7 +158,7 @@ class ResultsRecord:
             os.makedirs(self.tracker_dir, exist_ok=True)
         except OSError as exc:
             raise cannot_write(self.tracker_dir, exc) from None
-        return folder_lock(self.tracker_dir, ".fingerprint.lock")
+        return update_lock(self.tracker_dir, ".fingerprint.lock")
 
     def refresh(self):
         """Read the sequences other processes finished since (same fingerprint only)."""
