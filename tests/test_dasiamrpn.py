@@ -140,7 +140,7 @@ def test_small_targets_are_searched_on_the_larger_region(bag_frames):
 
 def test_the_big_model_cannot_go_into_opencvs_tracker(tmp_path):
     cfg = load_config("dasiamrpn/siamrpn_big")
-    with pytest.raises(ExportError, match="hard-codes 256 feature channels") as info:
+    with pytest.raises(ExportError, match="hard-codes 256 correlation channels .*this model has 512") as info:
         export_onnx(cfg, tmp_path / "big", layout="opencv-dasiamrpn")
     assert "\n" not in str(info.value) and not (tmp_path / "big").exists()
 

@@ -73,11 +73,23 @@ def test_depthwise_rpn_output_sizes(zs, xs, out):
 
 
 def test_up_channel_rpn_shapes_and_pysot_names():
-    head = build_siam_head(_cfg("UpChannelRPNHead"), [8]).eval()
+    head = build_siam_head(_cfg("UpChannelRPNHead", HIDDEN_CHANNELS=8), [8]).eval()
     keys = head.state_dict()
     assert tuple(keys["template_cls_conv.weight"].shape) == (80, 8, 3, 3)
     assert tuple(keys["template_loc_conv.weight"].shape) == (160, 8, 3, 3)
     assert tuple(keys["loc_adjust.weight"].shape) == (20, 20, 1, 1)
+    maps = head([torch.rand(1, 8, 7, 7)], [torch.rand(1, 8, 31, 31)])
+    assert maps["cls"].shape == (1, 10, 25, 25) and maps["loc"].shape == (1, 20, 25, 25)
+
+
+def test_up_channel_rpn_correlates_its_hidden_channels_not_its_input_width():
+    # A thin backbone (8 channels) under a 12-channel correlation: the template convs make
+    # 12 x 2k / 12 x 4k channels and the search convs 12.
+    head = build_siam_head(_cfg("UpChannelRPNHead", HIDDEN_CHANNELS=12), [8]).eval()
+    keys = head.state_dict()
+    assert tuple(keys["template_cls_conv.weight"].shape) == (120, 8, 3, 3)
+    assert tuple(keys["template_loc_conv.weight"].shape) == (240, 8, 3, 3)
+    assert tuple(keys["search_cls_conv.weight"].shape) == tuple(keys["search_loc_conv.weight"].shape) == (12, 8, 3, 3)
     maps = head([torch.rand(1, 8, 7, 7)], [torch.rand(1, 8, 31, 31)])
     assert maps["cls"].shape == (1, 10, 25, 25) and maps["loc"].shape == (1, 20, 25, 25)
 

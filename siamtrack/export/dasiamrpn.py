@@ -9,12 +9,14 @@ OpenCV's tracker (``modules/video/src/tracking/tracker_dasiamrpn.cpp``) fixes th
   tracker replaces at ``init``; the graph outputs are ``66`` (box deltas after the 1x1 adjust,
   (1, 20, 19, 19)) then ``68`` (class logits, (1, 10, 19, 19)) on a 271 crop. The nodes of ``63``,
   ``65`` and ``68`` are named ``onnx_node_output_0!<name>``, the layer names the tracker asks for.
-* ``dasiamrpn_kernel_r1.onnx`` / ``dasiamrpn_kernel_cls1.onnx``: the template features (1, 256, 6, 6)
+* ``dasiamrpn_kernel_r1.onnx`` / ``dasiamrpn_kernel_cls1.onnx``: the template features (1, C, 6, 6)
   in, the up-channel kernels (1, 5120, 4, 4) / (1, 2560, 4, 4) out.
 
-So the model must be the 256-channel DaSiamRPN (AlexNet, no neck, :class:`UpChannelRPNHead`, 5
-anchors; the configs ``dasiamrpn/siamrpn_vot``, ``_otb``, ``_opencv`` and models trained from them):
-OpenCV's tracker hard-codes those shapes, so the 512-channel BIG model cannot run in it.
+So the model must be a DaSiamRPN (AlexNet, no neck, :class:`UpChannelRPNHead`, 5 anchors) whose
+head correlates 256 channels: OpenCV's tracker reshapes the kernels to (20 / 10, 256, 4, 4), so the
+512-channel BIG model cannot run in it. The backbone's width C is free (the tracker only passes
+``63`` from one graph to the others): the configs ``dasiamrpn/siamrpn_vot``, ``_otb``, ``_opencv``,
+``dasiamrpn_alex`` (C = 256) and ``dasiamrpn_alex_synthetic`` (C = 64) all export.
 """
 from pathlib import Path
 
@@ -42,10 +44,11 @@ def check_model(model):
     if not isinstance(head, UpChannelRPNHead) or getattr(model, "neck", None) is not None:
         raise ExportError(f"the {LAYOUT} layout needs a DaSiamRPN model (AlexNet, no neck, UpChannelRPNHead; "
                           f"configs dasiamrpn/*), not {type(head).__name__}")
-    channels = head.search_cls_conv.in_channels
+    channels = head.search_cls_conv.out_channels
     if channels != CHANNELS or head.num_anchors != ANCHORS:
-        raise ExportError(f"cv2.TrackerDaSiamRPN hard-codes {CHANNELS} feature channels and {ANCHORS} anchors; "
-                          f"this model has {channels} and {head.num_anchors} (the BIG model cannot run in it)")
+        raise ExportError(f"cv2.TrackerDaSiamRPN hard-codes {CHANNELS} correlation channels "
+                          f"(MODEL.SIAM_HEAD.HIDDEN_CHANNELS) and {ANCHORS} anchors; this model has {channels} and "
+                          f"{head.num_anchors} (the BIG model cannot run in it)")
 
 
 class _SearchGraph(nn.Module):

@@ -118,32 +118,36 @@ class UpChannelRPNHead(AnchorHead):
     """pysot ``UPChannelRPN`` (SiamRPN's "up-channel" correlation); all convs have bias, no BN."""
 
     @configurable
-    def __init__(self, *, in_channels, **anchor_args):
+    def __init__(self, *, in_channels, hidden_channels, **anchor_args):
         """
         Args:
             in_channels: channels of the (single) input level (256 in pysot).
+            hidden_channels: channels that are correlated: the search convs' outputs and the
+                template kernels' depth (equal to ``in_channels`` in pysot and the official
+                DaSiamRPN models; ``cv2.TrackerDaSiamRPN`` fixes it at 256).
             anchor_args: ``box_coder``, ``targets``, ``loss`` (:class:`AnchorHead`).
         """
         super().__init__(**anchor_args)
-        c, k = in_channels, self.num_anchors
-        self.template_cls_conv = nn.Conv2d(c, c * 2 * k, 3)
-        self.template_loc_conv = nn.Conv2d(c, c * 4 * k, 3)
-        self.search_cls_conv = nn.Conv2d(c, c, 3)
-        self.search_loc_conv = nn.Conv2d(c, c, 3)
+        c, h, k = in_channels, hidden_channels, self.num_anchors
+        self.template_cls_conv = nn.Conv2d(c, h * 2 * k, 3)
+        self.template_loc_conv = nn.Conv2d(c, h * 4 * k, 3)
+        self.search_cls_conv = nn.Conv2d(c, h, 3)
+        self.search_loc_conv = nn.Conv2d(c, h, 3)
         self.loc_adjust = nn.Conv2d(4 * k, 4 * k, 1)
-        # Training from scratch: each correlation output sums C x 4 x 4 products of two
-        # default-initialised convs' outputs, so its scale grows with sqrt(C * 16) (logit std ~20
-        # at C = 256) and the losses saturate; shrinking the template convs by that factor starts
+        # Training from scratch: each correlation output sums H x 4 x 4 products of two
+        # default-initialised convs' outputs, so its scale grows with sqrt(H * 16) (logit std ~20
+        # at H = 256) and the losses saturate; shrinking the template convs by that factor starts
         # the logits near unit scale (docs/model.md, "DaSiamRPN"). Loaded weights replace this.
         with torch.no_grad():
             for conv in (self.template_cls_conv, self.template_loc_conv):
-                conv.weight.mul_(1.0 / (c * 16) ** 0.5)
-                conv.bias.mul_(1.0 / (c * 16) ** 0.5)
+                conv.weight.mul_(1.0 / (h * 16) ** 0.5)
+                conv.bias.mul_(1.0 / (h * 16) ** 0.5)
 
     @classmethod
     def from_config(cls, cfg, in_channels):
         """Constructor arguments from a config and the neck's channel counts."""
-        return {"in_channels": _one_level("UpChannelRPNHead", in_channels), **anchor_head_args(cfg)}
+        return {"in_channels": _one_level("UpChannelRPNHead", in_channels),
+                "hidden_channels": cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS, **anchor_head_args(cfg)}
 
     def template(self, z_feats):
         """``{"cls", "loc"}`` up-channel kernels (B, C*2k / C*4k, h, w) of one level."""
