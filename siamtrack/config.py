@@ -139,11 +139,10 @@ def _add_model_config(cfg):
     cfg.MODEL.SIAM_NECK.CENTER_SIZE = 7  # crop maps narrower than CROP_BELOW to this size
     cfg.MODEL.SIAM_NECK.CROP_BELOW = 20
 
-    # Siamese head (SIAM_HEAD_REGISTRY): "MultiRPNHead", "DepthwiseRPNHead",
-    # "UpChannelRPNHead" or "SiamFCHead".
+    # Siamese head (SIAM_HEAD_REGISTRY): "MultiRPNHead", "DepthwiseRPNHead", "UpChannelRPNHead" or "SiamFCHead".
     cfg.MODEL.SIAM_HEAD = CN()
     cfg.MODEL.SIAM_HEAD.NAME = "MultiRPNHead"
-    cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS = 256  # DepthwiseRPNHead (MultiRPN uses in channels)
+    cfg.MODEL.SIAM_HEAD.HIDDEN_CHANNELS = 256  # DepthwiseRPNHead, UpChannelRPNHead (MultiRPN uses in channels)
     cfg.MODEL.SIAM_HEAD.WEIGHTED = True  # MultiRPN: softmax-weighted fusion, else plain mean
 
     # SiamFCHead: score-map cell spacing (the backbone's total stride) and the training label.
@@ -225,6 +224,7 @@ def _add_solver_config(cfg):
     cfg.SOLVER.SIAM.BACKBONE_TRAIN_EPOCH = 10
     cfg.SOLVER.SIAM.BACKBONE_TRAIN_LAYERS = ["layer2", "layer3", "layer4"]
     cfg.SOLVER.SIAM.BACKBONE_LR_FACTOR = 0.1
+    cfg.SOLVER.SIAM.KERNEL_LR_FACTOR = 1.0  # UpChannelRPNHead template convs' LR factor (docs/training.md)
     cfg.SOLVER.SIAM.SKIP_LOSS_ABOVE = 1e4  # skip iterations with a non-finite or huge loss
     # Gradients over processes: "sum" as pysot (DDP averages, so the loss is scaled by the
     # world size for backward), or "mean" (DDP's plain average).

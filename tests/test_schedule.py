@@ -134,6 +134,35 @@ def test_param_groups_hold_every_parameter_with_weight_decay():
         assert all((id(p) in backbone) == (g["name"] == "backbone") for p in g["params"])
 
 
+def test_kernel_lr_factor_gives_the_up_channel_template_convs_their_own_group():
+    # DaSiamRPN from scratch (configs/dasiamrpn/dasiamrpn_alex.yaml): the template convs make
+    # kernels each output sums 256 x 16 values of, so they train at 1 / 4096 of the head's LR.
+    from siamtrack.config import load_config
+    from siamtrack.modeling import SiamRPN
+
+    cfg = load_config("dasiamrpn/dasiamrpn_alex", ["MODEL.DEVICE", "cpu", "SOLVER.SIAM.ITERS_PER_EPOCH", str(IPE)])
+    assert cfg.SOLVER.SIAM.KERNEL_LR_FACTOR == 1 / 4096
+    model = SiamRPN(cfg)
+    opt = build_optimizer(cfg, model)
+    sched = build_lr_scheduler(cfg, opt)
+    groups = {g["name"]: g for g in opt.param_groups}
+    head = model.rpn_head
+    kernel_params = {id(p) for conv in (head.template_cls_conv, head.template_loc_conv) for p in conv.parameters()}
+    assert {id(p) for p in groups["kernels"]["params"]} == kernel_params
+    assert not kernel_params & {id(p) for p in groups["head"]["params"]}
+    assert {id(p) for g in opt.param_groups for p in g["params"]} == {id(p) for p in model.parameters()}
+    for _ in range(2 * IPE):  # the schedule keeps the ratio through warm-up and decay
+        assert groups["kernels"]["lr"] == pytest.approx(groups["head"]["lr"] / 4096)
+        opt.step()
+        sched.step()
+    # pysot's own value (1) keeps pysot's two groups; a factor on a head without kernels is refused
+    assert {g["name"] for g in build_optimizer(_cfg(), TinySiam()).param_groups} == {"backbone", "head"}
+    with pytest.raises(ConfigError, match="UpChannelRPNHead only"):
+        build_optimizer(_cfg(KERNEL_LR_FACTOR=0.5), TinySiam())
+    with pytest.raises(ConfigError, match="positive number"):
+        build_optimizer(_cfg(KERNEL_LR_FACTOR=float("nan")), TinySiam())
+
+
 def test_set_backbone_trainable_flips_grads_and_bn_modes():
     model = TinySiam().train()
     set_backbone_trainable(model.backbone, None)

@@ -152,24 +152,46 @@ def build_param_groups(cfg, model) -> List[Dict]:
     else (neck, heads) ``BASE_LR``. Weight decay ``SOLVER.WEIGHT_DECAY`` applies to every
     parameter, BatchNorm and biases included, as in pysot (``WEIGHT_DECAY_NORM``,
     ``WEIGHT_DECAY_BIAS`` and ``BIAS_LR_FACTOR`` are not used). Groups carry a ``name``.
+
+    With ``SOLVER.SIAM.KERNEL_LR_FACTOR`` other than 1 (not pysot's), the template convs of an
+    :class:`~siamtrack.modeling.heads.UpChannelRPNHead` form a third group, ``kernels``, at
+    ``BASE_LR * KERNEL_LR_FACTOR`` (docs/training.md, "Training a DaSiamRPN from scratch").
     """
     base_lr = cfg.SOLVER.BASE_LR
     wd = cfg.SOLVER.WEIGHT_DECAY
     backbone = getattr(model, "backbone", None)
     backbone_ids = {id(p) for p in backbone.parameters()} if backbone is not None else set()
-    groups = {"backbone": [], "head": []}
+    kernel_ids = {id(p) for p in _up_channel_kernel_params(cfg, model)}
+    groups = {"backbone": [], "head": [], "kernels": []}
     seen = set()
     for p in model.parameters():  # deduplicated by nn.Module
         if id(p) in seen:
             continue
         seen.add(id(p))
-        groups["backbone" if id(p) in backbone_ids else "head"].append(p)
-    lrs = {"backbone": base_lr * cfg.SOLVER.SIAM.BACKBONE_LR_FACTOR, "head": base_lr}
+        groups["backbone" if id(p) in backbone_ids else "kernels" if id(p) in kernel_ids else "head"].append(p)
+    lrs = {"backbone": base_lr * cfg.SOLVER.SIAM.BACKBONE_LR_FACTOR, "head": base_lr,
+           "kernels": base_lr * cfg.SOLVER.SIAM.KERNEL_LR_FACTOR}
     return [
         {"name": name, "params": params, "lr": lrs[name], "weight_decay": wd}
         for name, params in groups.items()
         if params
     ]
+
+
+def _up_channel_kernel_params(cfg, model):
+    """The template convs' parameters when ``KERNEL_LR_FACTOR`` asks for their own group."""
+    from ..modeling.heads import UpChannelRPNHead
+
+    factor = cfg.SOLVER.SIAM.KERNEL_LR_FACTOR
+    if not (math.isfinite(factor) and factor > 0):
+        raise ConfigError(f"SOLVER.SIAM.KERNEL_LR_FACTOR must be a positive number, got {factor}")
+    if factor == 1.0:
+        return []
+    head = getattr(model, "rpn_head", None)
+    if not isinstance(head, UpChannelRPNHead):
+        raise ConfigError(f"SOLVER.SIAM.KERNEL_LR_FACTOR {factor} applies to UpChannelRPNHead only "
+                          f"(this model's head is {type(head).__name__}); leave it at 1.0")
+    return [*head.template_cls_conv.parameters(), *head.template_loc_conv.parameters()]
 
 
 def build_optimizer(cfg, model) -> torch.optim.Optimizer:
