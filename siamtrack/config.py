@@ -180,10 +180,10 @@ def _add_model_config(cfg):
 def _add_input_config(cfg):
     cfg.INPUT.FORMAT = "BGR"
     cfg.INPUT.SIAM = CN()
-    # The template side and the context come from TRACK.EXEMPLAR_SIZE / TRACK.CONTEXT_AMOUNT
-    # (one key each for training and tracking).
+    # The template side and the context: TRACK.EXEMPLAR_SIZE / CONTEXT_AMOUNT (training and tracking).
     cfg.INPUT.SIAM.SEARCH_SIZE = 255  # search crop side for training
     cfg.INPUT.SIAM.NEG = 0.2  # probability of a negative (distractor) pair
+    cfg.INPUT.SIAM.NEG_SAME_CATEGORY = 0.0  # of those, the share from the template's category (DaSiamRPN)
     cfg.INPUT.SIAM.GRAY = 0.0  # probability of a grey pair
     for name, shift, scale, blur in (("TEMPLATE", 4, 0.05, 0.0), ("SEARCH", 64, 0.18, 0.0)):
         aug = CN()

@@ -9,7 +9,7 @@ from siamtrack import add_siamtrack_config
 from siamtrack.data.augment import CropAugmentation
 from siamtrack.structures.crop import context_side
 from siamtrack.data.mapper import SiamPairMapper
-from siamtrack.data.pairs import PairRequestDataset, usable_dicts
+from siamtrack.data.pairs import CategoryIndex, PairRequestDataset, SameCategory, usable_dicts
 
 NO_AUG = CropAugmentation()
 
@@ -114,6 +114,95 @@ def test_negative_pairs_at_ratio_from_the_other_video():
             assert centre[2] > 200 and centre[0] < 50
         assert out["template"].numpy()[2, 63, 63] > 200  # template always the red target
     assert abs(negatives / n - 0.3) < 0.07
+
+
+class StillImage:
+    """A picklable frame source (the pair loader serialises its dicts): the same image always."""
+
+    def __init__(self, image):
+        self.image = image
+
+    def __call__(self, index):
+        return self.image
+
+
+def image_dict(name, objects, size=(200, 160)):
+    """A detection dict (COCO-style) of a grey image with ``(colour, xywh, category_id)`` objects."""
+    img = np.full((size[1], size[0], 3), 90, np.uint8)
+    for colour, (x, y, w, h), _ in objects:
+        img[y:y + h, x:x + w] = colour
+    return {"file_name": name, "height": size[1], "width": size[0], "frame_source": StillImage(img),
+            "annotations": [{"bbox": list(box), "bbox_mode": BoxMode.XYWH_ABS, "iscrowd": 0, "category_id": cat}
+                            for _, box, cat in objects]}
+
+
+RED, GREEN, BLUE = (0, 0, 255), (0, 255, 0), (255, 0, 0)
+
+
+def _search_object(out):
+    """(colour channel that dominates the search centre, search box w x h rounded)."""
+    centre = out["search"].numpy()[:, 127, 127]
+    size = tuple(np.round((out["search_box"][2:] - out["search_box"][:2]).numpy()).astype(int))
+    return int(np.argmax(centre)), size
+
+
+def test_same_category_negatives_are_drawn_at_their_share_and_never_the_template_itself():
+    # DaSiamRPN's semantic negatives: category 1 objects are red (two of them, in two images,
+    # of different sizes), category 2 blue, the pysot negative candidate holds a green object.
+    template_image = image_dict("a.jpg", [(RED, (40, 40, 40, 30), 1), (BLUE, (120, 60, 30, 30), 2)])
+    other_red = image_dict("b.jpg", [(RED, (60, 50, 30, 50), 1)])
+    green = image_dict("c.jpg", [(GREEN, (70, 50, 40, 40), 3)])
+    datasets = [[template_image, other_red, green]]
+    index = CategoryIndex(datasets)
+    assert len(index) == 4 and set(index.objects) == {(0, 1), (0, 2), (0, 3)}
+    assert index.draw(0, 2, 0, 3, np.random.default_rng(0)) is None  # green is its category's only object
+    assert index.draw(0, 0, 0, None, np.random.default_rng(0)) is None  # no category, no draw
+
+    red_other_size = tuple(np.round(np.array([30, 50]) * 127 / context_side(30, 50)).astype(int))
+    green_size = tuple(np.round(np.array([40, 40]) * 127 / context_side(40, 40)).astype(int))
+    mapper = make_mapper(neg=1.0, neg_same_category=0.5)
+    kinds = {"same category": 0, "pysot": 0}
+    red_templates = 0
+    for s in range(400):
+        out = mapper(dict(request(template_image, s, green), same_category=SameCategory(index, 0, 0)))
+        assert out["negative"]
+        colour, size = _search_object(out)  # channels are BGR: 0 blue, 1 green, 2 red
+        red_templates += int(np.argmax(out["template"].numpy()[:, 63, 63])) == 2
+        # the blue object is its category's only one: a blue search would be the template itself
+        assert colour != 0
+        if colour == 1:  # pysot's negative, the object of negative_dict
+            assert size == green_size
+            kinds["pysot"] += 1
+        else:  # the other red object, never the template's own (40 x 30)
+            assert size == red_other_size
+            kinds["same category"] += 1
+    # half of the red templates get a same-category negative; blue ones have none to get
+    assert abs(kinds["same category"] / red_templates - 0.5) < 0.1, (kinds, red_templates)
+
+    # Off (the default), the request's index changes nothing: pysot's stream, bit for bit.
+    plain, with_index = make_mapper(neg=0.5), make_mapper(neg=0.5)
+    for s in range(20):
+        a = plain(request(template_image, s, green))
+        b = with_index(dict(request(template_image, s, green), same_category=SameCategory(index, 0, 0)))
+        assert all(torch.equal(a[key], b[key]) for key in ("template", "search", "search_box"))
+
+
+def test_the_pair_loader_indexes_categories_only_when_asked(caplog):
+    from siamtrack.data.build import build_pair_train_loader
+
+    cfg = add_siamtrack_config(get_cfg())
+    cfg.DATASETS.TRAIN, cfg.SOLVER.IMS_PER_BATCH, cfg.DATALOADER.NUM_WORKERS = ("pairs",), 2, 0
+    dicts = [[image_dict("a.jpg", [(RED, (40, 40, 40, 30), 1)]), image_dict("b.jpg", [(RED, (60, 50, 30, 50), 1)])]]
+    assert build_pair_train_loader(cfg, dataset_dicts=dicts).dataset.category_index is None
+    cfg.INPUT.SIAM.NEG_SAME_CATEGORY = 0.5
+    loader = build_pair_train_loader(cfg, dataset_dicts=dicts)
+    assert len(loader.dataset.category_index) == 2 and "same_category" in loader.dataset.request(0)
+    assert len(next(iter(loader))) == 2
+    box = np.array([[40, 40, 80, 70]], np.float32)  # pysot-format video data: no categories
+    videos = [[{"video": "v", "frame_source": StillImage(np.zeros((160, 200, 3), np.uint8)),
+                "tracks": {0: {"frames": np.arange(1), "boxes": box}}}]]
+    build_pair_train_loader(cfg, dataset_dicts=videos)
+    assert "no training object has a category" in caplog.text
 
 
 def test_frame_range_and_determinism():

@@ -74,6 +74,7 @@ def test_lasot(tmp_path):
     (video,) = load_lasot(str(tmp_path), "train")
     check_video(video, 2)
     assert video["video"] == "cat-1"
+    assert video["tracks"][0]["category"] == "cat"  # from the name: same-category negatives
     assert len(load_lasot(str(tmp_path), "all")) == 2
 
 

@@ -20,7 +20,7 @@ from .datasets import SYNTHETIC_DATASETS
 from .datasets.specs import register_dataset_spec
 from .mapper import SiamPairMapper
 from .mask_mapper import SiamMaskPairMapper
-from .pairs import PairBatchSampler, PairRequestDataset, usable_dicts
+from .pairs import CategoryIndex, PairBatchSampler, PairRequestDataset, usable_dicts
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,15 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
         mapper = (SiamMaskPairMapper if cfg.MODEL.META_ARCHITECTURE == "SiamMask" else SiamPairMapper)(cfg, True)
     # serialised like detectron2's loaders, so forked workers do not copy the dicts on access
     lists = [DatasetFromList(list(d), copy=False, serialize=True) for d in dataset_dicts]
-    dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper)
+    index = None
+    if getattr(mapper, "neg_same_category", 0):
+        index = CategoryIndex(lists)
+        logger.info("Same-category negatives (INPUT.SIAM.NEG_SAME_CATEGORY %s): %d objects in %d categories",
+                    mapper.neg_same_category, len(index), len(index.objects))
+        if not index.objects:
+            logger.warning("INPUT.SIAM.NEG_SAME_CATEGORY: no training object has a category (pysot-format "
+                           "video data carries none; COCO and LaSOT do), so every negative pair is pysot's")
+    dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper, category_index=index)
     logger.info("Pair loader: %d datasets, %d picks per pool block, batch %d", len(names),
                 len(dataset.pool), total_batch)
     sampler = PairBatchSampler(total_batch // world_size, get_rank(), world_size, start_iter=start_iter)

@@ -1,6 +1,7 @@
 """SiamPairMapper: a dataset dict (+ negative candidate) -> one training pair (``docs/data.md``).
 
-Input: a *pair request* ``{"dataset_dict", "frame_range", "negative_dict", "seed"}`` as made by
+Input: a *pair request* ``{"dataset_dict", "frame_range", "negative_dict", "seed"}`` (and
+``"same_category"`` when same-category negatives are on) as made by
 :class:`siamtrack.data.pairs.PairRequestDataset`, or a bare dataset dict (then FRAME_RANGE is 1,
 no negative pair can be made, and the mapper's own generator is used). Dataset dicts are
 detectron2 detection dicts (COCO) or video dicts (:mod:`siamtrack.data.datasets.video`).
@@ -18,7 +19,7 @@ from detectron2.config import configurable
 
 from ..utils.frames import read_image
 from .augment import CropAugmentation, to_gray
-from .datasets.video import frame_locator, video_tracks
+from .datasets.video import frame_locator, track_category, video_tracks
 from .pair_crop import BASE_SIZE, image_mean, pair_crop
 from .pairs import positive_frames, random_frame
 
@@ -37,7 +38,11 @@ class SiamPairMapper:
 
     Draw order per pair (pysot's): gray flag, negative flag, frames, template augmentation,
     search augmentation. The search target of a negative pair is a random object of
-    ``negative_dict`` (another video / image).
+    ``negative_dict`` (another video / image): pysot's negatives, mostly of another category.
+    With ``neg_same_category`` a negative pair's search target is, with that probability,
+    another object of the template's category instead (DaSiamRPN's same-category semantic
+    negatives, docs/data.md); that draw comes after the template's frame, and only when the
+    probability is not 0, so pysot's stream is unchanged.
     """
 
     @configurable
@@ -51,6 +56,7 @@ class SiamPairMapper:
         context_amount=0.5,
         neg=0.2,
         gray=0.0,
+        neg_same_category=0.0,
         base_size=BASE_SIZE,
         seed=None,
     ):
@@ -60,6 +66,8 @@ class SiamPairMapper:
             exemplar_size, search_size: output sides (127, 255).
             context_amount: context around the target (0.5).
             neg, gray: probabilities of a negative pair and of a grey pair.
+            neg_same_category: probability that a negative pair's search target has the
+                template's category (when the request carries a ``same_category`` index).
             base_size: pysot's pre-crop side (511); shifts are in its pixels.
             seed: seed of the generator used for requests without their own ``seed``.
         """
@@ -70,13 +78,14 @@ class SiamPairMapper:
         self.context_amount = float(context_amount)
         self.neg = float(neg)
         self.gray = float(gray)
+        self.neg_same_category = float(neg_same_category)
         self.base_size = int(base_size)
         self._rng = np.random.default_rng(seed)
 
     @classmethod
     def from_config(cls, cfg, is_train=True):
         """Read TRACK.{EXEMPLAR_SIZE, CONTEXT_AMOUNT} (shared with the tracker) and
-        INPUT.SIAM.{SEARCH_SIZE, NEG, GRAY, TEMPLATE, SEARCH}."""
+        INPUT.SIAM.{SEARCH_SIZE, NEG, NEG_SAME_CATEGORY, GRAY, TEMPLATE, SEARCH}."""
         siam = cfg.INPUT.SIAM
         return {
             "template_aug": CropAugmentation.from_node(siam.TEMPLATE),
@@ -86,6 +95,7 @@ class SiamPairMapper:
             "context_amount": cfg.TRACK.CONTEXT_AMOUNT,
             "neg": siam.NEG if is_train else 0.0,
             "gray": siam.GRAY if is_train else 0.0,
+            "neg_same_category": siam.NEG_SAME_CATEGORY if is_train else 0.0,
             "seed": cfg.DATASETS.SIAM.SEED,
         }
 
@@ -104,7 +114,11 @@ class SiamPairMapper:
             raise ValueError(f"dataset dict {d.get('video', d.get('file_name'))} has no usable object")
         if negative:
             template = (d,) + random_frame(tracks, rng)
-            neg_tracks = video_tracks(neg_dict)
+            same = self._same_category_object(request, d, template[1], rng)
+            if same is not None:
+                neg_dict, neg_tracks = same
+            else:
+                neg_tracks = video_tracks(neg_dict)
             if not neg_tracks:
                 raise ValueError("negative_dict has no usable object")
             search = (neg_dict,) + random_frame(neg_tracks, rng)
@@ -112,6 +126,19 @@ class SiamPairMapper:
             t, s = positive_frames(tracks, frame_range, rng)
             template, search = (d,) + t, (d,) + s
         return gray, negative, template, search
+
+    def _same_category_object(self, request, dataset_dict, track_id, rng):
+        """``(dataset dict, [its track])`` of another object of the template track's category,
+        drawn with probability ``neg_same_category``; None otherwise or when there is none."""
+        if not self.neg_same_category or not self.neg_same_category > rng.random():
+            return None
+        finder = request.get("same_category")
+        category = track_category(dataset_dict, track_id)
+        found = finder.draw(category, track_id, rng) if finder is not None else None
+        if found is None:
+            return None
+        other, other_id = found
+        return other, [t for t in video_tracks(other) if t[0] == other_id]
 
     def _crop(self, frame_info, out_size, aug, gray, rng, cache):
         """Load (or reuse) a frame, warp its crop with drawn shift/scale, then colour/blur/flip."""

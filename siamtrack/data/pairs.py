@@ -9,14 +9,18 @@ video: the index pool" and "Which frames").
 * :class:`PairRequestDataset` — turns a position of that stream into a *pair request* for the
   mapper: the video's dataset dict, its FRAME_RANGE, a candidate video for a negative pair
   (sub-dataset chosen uniformly, then a video uniformly) and the pair's seed.
+* :class:`CategoryIndex` — every object of the training data by category, for DaSiamRPN's
+  same-category negative pairs (``INPUT.SIAM.NEG_SAME_CATEGORY``).
 * :func:`positive_frames`, :func:`random_frame` — frame choice inside one video.
 * :class:`PairBatchSampler` — the stream positions of each iteration's batch, per process.
 """
+from collections import defaultdict
+
 import numpy as np
 import torch.utils.data as torchdata
 from torch.utils.data import Sampler
 
-from .datasets.video import video_tracks
+from .datasets.video import track_category, video_tracks
 
 
 class VideoIndexPool:
@@ -87,15 +91,62 @@ def random_frame(tracks, rng):
     return tid, frames[i], boxes[i]
 
 
+class CategoryIndex:
+    """Where the objects of each category are: ``(dataset, video, track id)`` per category, over
+    the lists of dataset dicts of a :class:`PairRequestDataset` (objects without a category, see
+    :func:`~siamtrack.data.datasets.video.track_category`, are left out)."""
+
+    def __init__(self, datasets):
+        objects = defaultdict(list)
+        for k, dicts in enumerate(datasets):
+            for i, d in enumerate(dicts):
+                for tid, _, _ in video_tracks(d):
+                    category = track_category(d, tid)
+                    if category is not None:
+                        objects[(k, category)].append((k, i, tid))
+        self.datasets = datasets
+        self.objects = dict(objects)
+
+    def __len__(self):
+        """The number of indexed objects."""
+        return sum(len(v) for v in self.objects.values())
+
+    def draw(self, k, i, track_id, category, rng):
+        """Another object of ``category`` in dataset ``k`` (category ids are per dataset) than
+        track ``track_id`` of its video ``i``, uniformly: ``(dataset dict, track id)``, or None
+        when ``category`` is None or has no other object."""
+        candidates = self.objects.get((k, category), ())
+        if category is None or len(candidates) < 2:
+            return None
+        j = int(rng.integers(len(candidates)))
+        if candidates[j] == (k, i, track_id):  # the template's own object: take the next one
+            j = (j + 1) % len(candidates)
+        _, i2, tid2 = candidates[j]
+        return self.datasets[k][i2], tid2
+
+
+class SameCategory:
+    """The :class:`CategoryIndex` seen from one pair request: ``draw(category, track_id, rng)``
+    is ``index.draw(k, i, track_id, category, rng)`` for the request's video ``(k, i)``."""
+
+    def __init__(self, index, k, i):
+        self.index, self.k, self.i = index, k, i
+
+    def draw(self, category, track_id, rng):
+        """Another object of ``category`` than the request video's track ``track_id`` (or None)."""
+        return self.index.draw(self.k, self.i, track_id, category, rng)
+
+
 class PairRequestDataset(torchdata.Dataset):
     """Map-style view of the pair stream: item ``p`` is the mapped pair at stream position ``p``.
 
     ``datasets`` is a list of lists of dataset dicts (one list per entry of DATASETS.TRAIN,
     videos without usable track removed), ``frame_ranges`` one FRAME_RANGE per list. The pair
-    request handed to ``mapper`` is ``{"dataset_dict", "frame_range", "negative_dict", "seed"}``.
+    request handed to ``mapper`` is ``{"dataset_dict", "frame_range", "negative_dict", "seed"}``,
+    plus ``"same_category"`` (a :class:`SameCategory`) when a ``category_index`` is given.
     """
 
-    def __init__(self, datasets, frame_ranges, num_use, seed, mapper, length=2**62):
+    def __init__(self, datasets, frame_ranges, num_use, seed, mapper, length=2**62, category_index=None):
         self.datasets = datasets
         self.frame_ranges = [int(r) for r in frame_ranges]
         self.pool = VideoIndexPool([len(d) for d in datasets], num_use, seed)
@@ -103,6 +154,7 @@ class PairRequestDataset(torchdata.Dataset):
         self.mapper = mapper
         self._length = int(length)
         self._nonempty = [k for k, d in enumerate(datasets) if len(d)]
+        self.category_index = category_index
 
     def __len__(self):
         return self._length
@@ -124,12 +176,15 @@ class PairRequestDataset(torchdata.Dataset):
         """The pair request at stream ``position`` (before mapping)."""
         k, i = self.pool[position]
         rng = np.random.default_rng([self.seed, 2, int(position)])
-        return {
+        request = {
             "dataset_dict": self.datasets[k][i],
             "frame_range": self.frame_ranges[k],
             "negative_dict": self.negative_candidate(k, i, rng),
             "seed": [self.seed, 3, int(position)],
         }
+        if self.category_index is not None:
+            request["same_category"] = SameCategory(self.category_index, k, i)
+        return request
 
     def __getitem__(self, position):
         return self.mapper(self.request(position))

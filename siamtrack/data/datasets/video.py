@@ -29,7 +29,7 @@ from detectron2.structures import BoxMode
 from ..sequences.base import DatasetLayoutError, require_dir, require_file
 
 __all__ = ["DatasetLayoutError", "require_dir", "require_file", "track_from_xywh",
-           "sequence_video_dict", "video_tracks", "frame_locator"]
+           "sequence_video_dict", "video_tracks", "track_category", "frame_locator"]
 
 
 def track_from_xywh(xywh, frame_ids=None, absent=None):
@@ -52,9 +52,10 @@ def track_from_xywh(xywh, frame_ids=None, absent=None):
     return {"frames": frames, "boxes": boxes.astype(np.float32)}
 
 
-def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0):
+def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0, category=None):
     """The video dict of a single-target :class:`~siamtrack.data.sequences.VideoSequence`, or
     None when no frame has a usable box (absent, NaN or non-positive boxes are dropped).
+    ``category`` (optional) is stored as the track's ``"category"`` (:func:`track_category`).
 
     Box row *i* belongs to ``sequence.frames[i]``; more boxes than frames raise
     :class:`DatasetLayoutError`. When every frame path is ``frame_format`` formatted with
@@ -72,6 +73,8 @@ def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0):
     track = track_from_xywh(gt, frame_ids=ids if by_id else frames[: len(gt)], absent=sequence.absent)
     if track is None:
         return None
+    if category is not None:
+        track["category"] = category
     video = {"video": name or sequence.name, "tracks": {0: track}}
     if by_id:
         video["frame_format"] = pattern
@@ -104,6 +107,14 @@ def video_tracks(dataset_dict):
         frame = dataset_dict.get("file_name", 0)
         out.append((i, [frame], np.array([box], dtype=np.float64)))
     return out
+
+
+def track_category(dataset_dict, track_id):
+    """The object category of a track of :func:`video_tracks`, or None when the data has none:
+    a detection dict's annotation ``category_id``, a video dict track's ``category``."""
+    if "tracks" in dataset_dict:
+        return dataset_dict["tracks"][track_id].get("category")
+    return dataset_dict["annotations"][track_id].get("category_id")
 
 
 def frame_locator(dataset_dict, track_id, frame):
