@@ -56,6 +56,8 @@ def test_a_model_trained_from_the_command_line_tracks_inside_opencvs_tracker(tmp
     metrics = [json.loads(line) for line in (tmp_path / "run" / "metrics.json").read_text().splitlines() if line]
     losses = [m["total_loss"] for m in metrics if "total_loss" in m]
     assert losses and all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+    logged = [m for m in metrics if "lr_kernels" in m]  # SOLVER.SIAM.KERNEL_LR_FACTOR's own group
+    assert logged and all(m["lr_kernels"] == pytest.approx(m["lr"] / 4096) for m in logged)
 
     export_onnx(load_config(CONFIG, ["MODEL.WEIGHTS", str(tmp_path / "run" / "model_final.pth")]),
                 tmp_path / "trained", layout="opencv-dasiamrpn")
@@ -76,6 +78,7 @@ def test_a_fresh_up_channel_head_starts_with_unit_scale_logits(config):
     width = model.rpn_head.search_cls_conv.in_channels
     assert width == {CONFIG: 64}.get(config, 256) and model.rpn_head.search_cls_conv.out_channels == 256
     with torch.no_grad():
-        out = model.rpn_head.track([torch.randn(2, width, 22, 22)], model.rpn_head.template([torch.randn(2, width, 6, 6)]))
+        kernels = model.rpn_head.template([torch.randn(2, width, 6, 6)])
+        out = model.rpn_head.track([torch.randn(2, width, 22, 22)], kernels)
     assert out["cls"].shape == (2, 10, 17, 17) and out["loc"].shape == (2, 20, 17, 17)
     assert 0.05 < out["cls"].std() < 2 and 0.05 < out["loc"].std() < 2

@@ -58,6 +58,12 @@ def test_got10k(tmp_path):
     (video,) = load_got10k(str(tmp_path), "train")
     check_video(video, 3)
     assert list(video["tracks"][0]["frames"]) == [1, 3, 4]  # absent frame 2 dropped
+    assert "category" not in video["tracks"][0]  # no meta_info.ini: no category
+    (seq / "meta_info.ini").write_text("[METAINFO]\nurl: https://example.org/v\nbegin: 00:00:00\n"
+                                       "end: 00:00:10\nanno_fps: 10Hz\nobject_class: ferret\n"
+                                       "motion_class: walking\nresolution: (1280, 720)\n")
+    (video,) = load_got10k(str(tmp_path), "train")
+    assert video["tracks"][0]["category"] == "ferret"  # same-category negatives (docs/data.md)
     with pytest.raises(DatasetLayoutError, match=r"val"):
         load_got10k(str(tmp_path), "val")
 

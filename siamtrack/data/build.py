@@ -107,7 +107,7 @@ def build_pair_train_loader(cfg, mapper=None, *, dataset_dicts=None, start_iter=
                     mapper.neg_same_category, len(index), len(index.objects))
         if not index.objects:
             logger.warning("INPUT.SIAM.NEG_SAME_CATEGORY: no training object has a category (pysot-format "
-                           "video data carries none; COCO and LaSOT do), so every negative pair is pysot's")
+                           "video data carries none; COCO, GOT-10k and LaSOT do), so every negative pair is pysot's")
     dataset = PairRequestDataset(lists, frame_ranges, num_use, cfg.DATASETS.SIAM.SEED, mapper, category_index=index)
     logger.info("Pair loader: %d datasets, %d picks per pool block, batch %d", len(names),
                 len(dataset.pool), total_batch)

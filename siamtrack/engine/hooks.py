@@ -154,7 +154,9 @@ class BackboneUnfreezeHook(HookBase):
 
 
 class SiamLRScheduler(d2_hooks.LRScheduler):
-    """detectron2's LR hook that logs the head LR as ``lr`` and the backbone's as ``lr_backbone``.
+    """detectron2's LR hook that logs the head LR as ``lr`` and the backbone's as ``lr_backbone``
+    (and the up-channel kernels' group, when ``SOLVER.SIAM.KERNEL_LR_FACTOR`` makes one, as
+    ``lr_kernels``).
 
     (The stock hook logs the group with the most tensors, which is the backbone's.)
     """
@@ -165,7 +167,7 @@ class SiamLRScheduler(d2_hooks.LRScheduler):
         groups = self.trainer.optimizer.param_groups
         logged = False
         for group in groups:
-            key = {"head": "lr", "backbone": "lr_backbone"}.get(group.get("name"))
+            key = {"head": "lr", "backbone": "lr_backbone", "kernels": "lr_kernels"}.get(group.get("name"))
             if key is not None:
                 storage.put_scalar(key, group["lr"], smoothing_hint=False)
                 logged = logged or key == "lr"

@@ -5,7 +5,7 @@
     <root>/<split>/<seq>/groundtruth.txt             # x,y,w,h per frame (test: first box only)
     <root>/<split>/<seq>/absence.label               # 1 = target absent (optional)
     <root>/<split>/<seq>/cover.label                 # visible share 0..8 (optional)
-    <root>/<split>/<seq>/meta_info.ini               # "resolution: (W, H)" (optional)
+    <root>/<split>/<seq>/meta_info.ini               # "resolution: (W, H)", "object_class: c" (optional)
 
 The split folder may also be given itself (it holds ``list.txt``, or sequence folders with a
 ``groundtruth.txt``): any folder of GOT-layout sequences.
@@ -20,7 +20,8 @@ from ...utils.textio import read_numbers
 from .base import (DatasetLayoutError, VideoSequence, listed_sequences, read_boxes_file,
                    read_flag_file, require_dir, require_file, subfolders_with)
 
-__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k"]
+__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k_object_class",
+           "read_got10k"]
 
 GOT10K_FRAME_NAME = "{frame:08d}.jpg"  # frame k (1-based) of a sequence folder
 
@@ -53,15 +54,30 @@ def _frame_values(path, count):
 _RESOLUTION = re.compile(r"^\s*resolution\s*[:=]\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$", re.M)
 
 
+_OBJECT_CLASS = re.compile(r"^\s*object_class\s*[:=]\s*(.*?)\s*$", re.M)
+
+
+def _search_meta(path, pattern):
+    """The match of ``pattern`` in a ``meta_info.ini``, or None when the file or the line is missing."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return pattern.search(f.read())
+    except OSError:
+        return None
+
+
 def read_got10k_resolution(path):
     """``(W, H)`` of a ``meta_info.ini``'s ``resolution: (W, H)`` line (what the GOT-10k toolkit
     clips boxes to), or None when the file or the line is missing."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            match = _RESOLUTION.search(f.read())
-    except OSError:
-        return None
+    match = _search_meta(path, _RESOLUTION)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def read_got10k_object_class(path):
+    """The object class of a ``meta_info.ini``'s ``object_class: <name>`` line (train and val
+    splits), or None when the file, the line or the name is missing."""
+    match = _search_meta(path, _OBJECT_CLASS)
+    return (match.group(1) or None) if match else None
 
 
 def read_got10k(root, split="train"):
