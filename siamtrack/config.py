@@ -276,9 +276,9 @@ def _add_tracker_config(cfg):
     # outputs within a few 1e-6 of the direct convolution's (not bit-exact; docs/deploy.md).
     cfg.TRACK.WINOGRAD = False
     cfg.TRACK.GPU_CROP = True  # on CUDA, cut search crops on the GPU (bit-exact with OpenCV)
-    # Several targets: one batched forward per frame, bit-identical to single-target tracking on
-    # the CPU. On CUDA cuDNN picks convolution algorithms per batch size, so the last bits may
-    # differ there; False runs each target alone.
+    # Several targets: one batched forward per frame (on CUDA the last bits may differ from solo
+    # runs); False runs each target alone. The exact CPU default (PyTorch, NCHW float32) always runs
+    # them alone, as pysot: same bits, and faster there (docs/tracking.md, "Several targets").
     cfg.TRACK.BATCH_TARGETS = True
     cfg.TRACK.DASIAMRPN = CN({"SMALL_TARGET_AREA": 0.0, "SMALL_INSTANCE_SIZE": 287, "WINDOW": "hanning"})  # docs/model.md
 

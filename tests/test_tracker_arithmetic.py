@@ -209,9 +209,13 @@ def test_normalize_frame_gray_and_bgra():
         normalize_frame(np.zeros((3, 4, 3), np.float32))
 
 
-def test_targets_are_batched_and_independent():
-    """Several targets: one forward per frame with all crops; each equals its solo run."""
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_targets_are_batched_and_independent(channels_last):
+    """Several targets: one forward per frame with all crops where batching pays (here with
+    channels-last crops), one forward per target in the exact CPU path (a PyTorch model fed NCHW
+    float32 crops, as pysot); either way each target equals its solo run."""
     cfg = make_cfg("siamrpn_alex_dwxcorr.yaml")
+    cfg.TRACK.CHANNELS_LAST = channels_last
     rng = np.random.default_rng(1)
     frames = [rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for _ in range(4)]
 
@@ -226,7 +230,8 @@ def test_targets_are_batched_and_independent():
     tracker = build_tracker(cfg, model)
     assert tracker.init(frames[0], boxes) == [0, 1]
     together = [tracker.track(f) for f in frames[1:]]
-    assert all(x.shape[0] == 2 for x in model.searches) and len(model.searches) == 3
+    per_frame = 1 if channels_last else 2
+    assert all(x.shape[0] == 2 // per_frame for x in model.searches) and len(model.searches) == 3 * per_frame
     assert [z.shape[0] for z in model.templates] == [1, 1]  # each target's template alone
     for tid, box in enumerate(boxes):
         solo = build_tracker(cfg, StubModel(outputs))

@@ -129,6 +129,10 @@ def test_several_targets_match_single_target_runs(reference, api_run, batched):
     other = [40.0, 200.0, 80.0, 60.0]
     cfg = make_cfg(reference["weights"], BATCH_TARGETS=batched)
     tracker = build_tracker(cfg)
+    # The exact CPU path runs targets one by one whatever TRACK.BATCH_TARGETS (faster there);
+    # batching is forced here to show it keeps every target's bits (as on the paths that batch).
+    assert tracker.batch_targets is False
+    tracker.batch_targets = batched
     assert tracker.init(frames[0], [reference["track"]["init_box"], other]) == [0, 1]
     together = [tracker.track(frame) for frame in frames[1:]]
     solo_bag = api_run[0][:MULTI_FRAMES]

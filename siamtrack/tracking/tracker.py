@@ -81,7 +81,7 @@ class BaseTracker:
         # The crops reach the network NCHW-contiguous, as pysot's do; TRACK.CHANNELS_LAST opts out.
         self.input_format = torch.channels_last if track.CHANNELS_LAST else torch.preserve_format
         self.gpu_crop = self.device.type == "cuda" and bool(track.GPU_CROP)
-        self.batch_targets = bool(track.BATCH_TARGETS)
+        self.batch_targets = bool(track.BATCH_TARGETS) and not self._exact_cpu_path(model, track)
         self.cpu_bf16 = bool(track.BF16) and self.device.type == "cpu" and isinstance(model, nn.Module)
         self.lost_rule = LostRule(track.LOST_SCORE, track.LOST_FRAMES)
         self.timer = None  # a StageTimer to account crop, network and decode time (benchmarks)
@@ -89,6 +89,15 @@ class BaseTracker:
         self._targets = OrderedDict()
         self._next_id = 0
         self._states = {}
+
+    def _exact_cpu_path(self, model, track):
+        # The exact default on the CPU (a PyTorch model, NCHW float32 crops): several targets run
+        # one forward each, as pysot runs them. Batched, they give the same bits but were slower
+        # than one by one (8 targets: 0.70x for MobileNetV2, 0.94x for AlexNet; docs/tracking.md,
+        # "Several targets"); channels-last (TRACK.CHANNELS_LAST), bfloat16, ONNX Runtime and CUDA
+        # batch well, so they keep TRACK.BATCH_TARGETS.
+        return (self.device.type == "cpu" and isinstance(model, nn.Module) and not track.CHANNELS_LAST
+                and not track.BF16)
 
     @property
     def target_ids(self):
