@@ -5,15 +5,12 @@ uses too; layout in ``datasets/README.md``). Absent frames (``absence.label``) a
 are dropped; one track (id 0) per video, frame ids 1-based as the file names. The track's
 ``category`` is ``meta_info.ini``'s ``object_class`` (same-category negatives, docs/data.md).
 """
-import os
-
-from ..sequences.got10k import GOT10K_FRAME_NAME, read_got10k, read_got10k_object_class
+from ..sequences.got10k import GOT10K_FRAME_NAME, read_got10k
 from .video import sequence_video_dict
 
 
 def load_got10k(root, split="train"):
     """Read the GOT-10k ``split`` ("train" or "val") under ``root`` as a list of video dicts."""
-    videos = (sequence_video_dict(seq, frame_format=GOT10K_FRAME_NAME, first_frame=1,
-                                  category=read_got10k_object_class(os.path.join(seq.folder, "meta_info.ini")))
+    videos = (sequence_video_dict(seq, frame_format=GOT10K_FRAME_NAME, first_frame=1)
               for seq in read_got10k(root, split))
     return [v for v in videos if v is not None]

@@ -25,8 +25,6 @@ def load_lasot(root, split="train"):
                        os.path.join(root, LASOT_SPLIT_FILES["train"]), len(sequences))
     else:
         sequences = read_lasot(root, split)
-    # LaSOT names its sequences <category>-<n> ("airplane-1")
-    videos = (sequence_video_dict(seq, frame_format=LASOT_FRAME_NAME, first_frame=1,
-                                  category=seq.name.rsplit("-", 1)[0])
+    videos = (sequence_video_dict(seq, frame_format=LASOT_FRAME_NAME, first_frame=1)
               for seq in sequences)
     return [v for v in videos if v is not None]

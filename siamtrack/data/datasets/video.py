@@ -52,10 +52,10 @@ def track_from_xywh(xywh, frame_ids=None, absent=None):
     return {"frames": frames, "boxes": boxes.astype(np.float32)}
 
 
-def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0, category=None):
+def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0):
     """The video dict of a single-target :class:`~siamtrack.data.sequences.VideoSequence`, or
-    None when no frame has a usable box (absent, NaN or non-positive boxes are dropped).
-    ``category`` (optional) is stored as the track's ``"category"`` (:func:`track_category`).
+    None when no frame has a usable box (absent, NaN or non-positive boxes are dropped). The
+    sequence's ``category``, when it has one, becomes the track's (:func:`track_category`).
 
     Box row *i* belongs to ``sequence.frames[i]``; more boxes than frames raise
     :class:`DatasetLayoutError`. When every frame path is ``frame_format`` formatted with
@@ -73,8 +73,8 @@ def sequence_video_dict(sequence, name=None, frame_format=None, first_frame=0, c
     track = track_from_xywh(gt, frame_ids=ids if by_id else frames[: len(gt)], absent=sequence.absent)
     if track is None:
         return None
-    if category is not None:
-        track["category"] = category
+    if sequence.category is not None:
+        track["category"] = sequence.category
     video = {"video": name or sequence.name, "tracks": {0: track}}
     if by_id:
         video["frame_format"] = pattern

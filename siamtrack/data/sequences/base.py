@@ -80,6 +80,8 @@ class VideoSequence:
     ``absent``: per ``gt`` row, True where the dataset flags the target as not visible
     (GOT-10k ``absence.label``, LaSOT full occlusion or out of view); None when the layout has
     no such flags. ``tags``: per-frame arrays (VOT tags, GOT-10k ``absence`` / ``cover``).
+    ``category``: the object's category when the layout states it (GOT-10k ``object_class``,
+    LaSOT's name prefix), else None.
     ``attributes``: sequence-level tags (OTB, UAV). ``width`` / ``height`` when the layout
     states them; ``frame_reader`` (frame -> BGR image) for generated videos; ``folder`` the
     sequence's folder, for messages.
@@ -95,6 +97,7 @@ class VideoSequence:
     height: Optional[int] = None
     frame_reader: Optional[Callable] = None
     folder: str = ""
+    category: Optional[str] = None
 
     def fields_dict(self) -> dict:
         """The fields as a dict (no copies), e.g. to build a subclass from a sequence."""

@@ -20,8 +20,7 @@ from ...utils.textio import read_numbers
 from .base import (DatasetLayoutError, VideoSequence, listed_sequences, read_boxes_file,
                    read_flag_file, require_dir, require_file, subfolders_with)
 
-__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k_object_class",
-           "read_got10k"]
+__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k"]
 
 GOT10K_FRAME_NAME = "{frame:08d}.jpg"  # frame k (1-based) of a sequence folder
 
@@ -57,33 +56,38 @@ _RESOLUTION = re.compile(r"^\s*resolution\s*[:=]\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?
 _OBJECT_CLASS = re.compile(r"^\s*object_class\s*[:=]\s*(.*?)\s*$", re.M)
 
 
-def _search_meta(path, pattern):
-    """The match of ``pattern`` in a ``meta_info.ini``, or None when the file or the line is missing."""
+def _meta_text(path):
+    """The text of a ``meta_info.ini``, or ``""`` when it cannot be read."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            return pattern.search(f.read())
+            return f.read()
     except OSError:
-        return None
+        return ""
+
+
+def _resolution(meta):
+    """The ``resolution: (W, H)`` of a ``meta_info.ini`` text, or None."""
+    match = _RESOLUTION.search(meta)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _object_class(meta):
+    """The ``object_class: <name>`` of a ``meta_info.ini`` text (train and val splits), or None."""
+    match = _OBJECT_CLASS.search(meta)
+    return (match.group(1) or None) if match else None
 
 
 def read_got10k_resolution(path):
     """``(W, H)`` of a ``meta_info.ini``'s ``resolution: (W, H)`` line (what the GOT-10k toolkit
     clips boxes to), or None when the file or the line is missing."""
-    match = _search_meta(path, _RESOLUTION)
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def read_got10k_object_class(path):
-    """The object class of a ``meta_info.ini``'s ``object_class: <name>`` line (train and val
-    splits), or None when the file, the line or the name is missing."""
-    match = _search_meta(path, _OBJECT_CLASS)
-    return (match.group(1) or None) if match else None
+    return _resolution(_meta_text(path))
 
 
 def read_got10k(root, split="train"):
     """The sequences of GOT-10k ``split`` under ``root`` (``split=None``: ``root`` is the
     split folder), in ``list.txt`` order (without it: every sub-folder holding a
-    ``groundtruth.txt``, sorted). ``width`` / ``height`` come from ``meta_info.ini``."""
+    ``groundtruth.txt``, sorted). ``width`` / ``height`` and ``category`` (``object_class``) come
+    from ``meta_info.ini``."""
     what = f"GOT-10k {split} split" if split else "GOT-10k folder"
     split_dir = require_dir(got10k_split_dir(root, split), what)
     sequences = []
@@ -94,7 +98,8 @@ def read_got10k(root, split="train"):
         frames = list_images(seq_dir)
         seq = VideoSequence(name=name, frames=frames, gt=gt, folder=seq_dir,
                             absent=read_flag_file(os.path.join(seq_dir, "absence.label"), len(gt)))
-        resolution = read_got10k_resolution(os.path.join(seq_dir, "meta_info.ini"))
+        meta = _meta_text(os.path.join(seq_dir, "meta_info.ini"))
+        seq.category, resolution = _object_class(meta), _resolution(meta)
         if resolution:
             seq.width, seq.height = resolution
         for tag in ("absence", "cover"):

@@ -41,10 +41,11 @@ def read_lasot(root, split="all"):
     """The LaSOT sequences of ``split`` (see :func:`lasot_sequence_names`), in list order."""
     sequences = []
     for name in lasot_sequence_names(root, split):
-        seq_dir = os.path.join(root, name.rsplit("-", 1)[0], name)
+        category = name.rsplit("-", 1)[0]  # LaSOT names its sequences <category>-<n> ("airplane-1")
+        seq_dir = os.path.join(root, category, name)
         gt = read_boxes_file(require_file(os.path.join(seq_dir, "groundtruth.txt"), "LaSOT sequence"))
         absent = read_flag_file(os.path.join(seq_dir, "full_occlusion.txt"), len(gt))
         absent |= read_flag_file(os.path.join(seq_dir, "out_of_view.txt"), len(gt))
         sequences.append(VideoSequence(name=name, frames=list_images(os.path.join(seq_dir, "img")),
-                                       gt=gt, absent=absent, folder=seq_dir))
+                                       gt=gt, absent=absent, folder=seq_dir, category=category))
     return sequences
