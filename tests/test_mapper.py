@@ -9,7 +9,7 @@ from siamtrack import add_siamtrack_config
 from siamtrack.data.augment import CropAugmentation
 from siamtrack.structures.crop import context_side
 from siamtrack.data.mapper import SiamPairMapper
-from siamtrack.data.pairs import CategoryIndex, PairRequestDataset, SameCategory, usable_dicts
+from siamtrack.data.pairs import CategoryIndex, PairRequestDataset, usable_dicts
 
 NO_AUG = CropAugmentation()
 
@@ -164,7 +164,7 @@ def test_same_category_negatives_are_drawn_at_their_share_and_never_the_template
     kinds = {"same category": 0, "pysot": 0}
     red_templates = 0
     for s in range(400):
-        out = mapper(dict(request(template_image, s, green), same_category=SameCategory(index, 0, 0)))
+        out = mapper(dict(request(template_image, s, green), category_index=index, video_index=(0, 0)))
         assert out["negative"]
         colour, size = _search_object(out)  # channels are BGR: 0 blue, 1 green, 2 red
         red_templates += int(np.argmax(out["template"].numpy()[:, 63, 63])) == 2
@@ -183,7 +183,7 @@ def test_same_category_negatives_are_drawn_at_their_share_and_never_the_template
     plain, with_index = make_mapper(neg=0.5), make_mapper(neg=0.5)
     for s in range(20):
         a = plain(request(template_image, s, green))
-        b = with_index(dict(request(template_image, s, green), same_category=SameCategory(index, 0, 0)))
+        b = with_index(dict(request(template_image, s, green), category_index=index, video_index=(0, 0)))
         assert all(torch.equal(a[key], b[key]) for key in ("template", "search", "search_box"))
 
 
@@ -196,7 +196,7 @@ def test_the_pair_loader_indexes_categories_only_when_asked(caplog):
     assert build_pair_train_loader(cfg, dataset_dicts=dicts).dataset.category_index is None
     cfg.INPUT.SIAM.NEG_SAME_CATEGORY = 0.5
     loader = build_pair_train_loader(cfg, dataset_dicts=dicts)
-    assert len(loader.dataset.category_index) == 2 and "same_category" in loader.dataset.request(0)
+    assert len(loader.dataset.category_index) == 2 and loader.dataset.request(0)["video_index"] in {(0, 0), (0, 1)}
     assert len(next(iter(loader))) == 2
     box = np.array([[40, 40, 80, 70]], np.float32)  # pysot-format video data: no categories
     videos = [[{"video": "v", "frame_source": StillImage(np.zeros((160, 200, 3), np.uint8)),

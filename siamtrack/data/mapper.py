@@ -1,7 +1,7 @@
 """SiamPairMapper: a dataset dict (+ negative candidate) -> one training pair (``docs/data.md``).
 
 Input: a *pair request* ``{"dataset_dict", "frame_range", "negative_dict", "seed"}`` (and
-``"same_category"`` when same-category negatives are on) as made by
+``"category_index"`` and ``"video_index"`` when same-category negatives are on) as made by
 :class:`siamtrack.data.pairs.PairRequestDataset`, or a bare dataset dict (then FRAME_RANGE is 1,
 no negative pair can be made, and the mapper's own generator is used). Dataset dicts are
 detectron2 detection dicts (COCO) or video dicts (:mod:`siamtrack.data.datasets.video`).
@@ -67,7 +67,7 @@ class SiamPairMapper:
             context_amount: context around the target (0.5).
             neg, gray: probabilities of a negative pair and of a grey pair.
             neg_same_category: probability that a negative pair's search target has the
-                template's category (when the request carries a ``same_category`` index).
+                template's category (when the request carries a ``category_index``).
             base_size: pysot's pre-crop side (511); shifts are in its pixels.
             seed: seed of the generator used for requests without their own ``seed``.
         """
@@ -132,9 +132,11 @@ class SiamPairMapper:
         drawn with probability ``neg_same_category``; None otherwise or when there is none."""
         if not self.neg_same_category or not self.neg_same_category > rng.random():
             return None
-        finder = request.get("same_category")
-        category = track_category(dataset_dict, track_id)
-        found = finder.draw(category, track_id, rng) if finder is not None else None
+        index = request.get("category_index")
+        if index is None:
+            return None
+        k, i = request["video_index"]
+        found = index.draw(k, i, track_id, track_category(dataset_dict, track_id), rng)
         if found is None:
             return None
         other, other_id = found

@@ -125,25 +125,14 @@ class CategoryIndex:
         return self.datasets[k][i2], tid2
 
 
-class SameCategory:
-    """The :class:`CategoryIndex` seen from one pair request: ``draw(category, track_id, rng)``
-    is ``index.draw(k, i, track_id, category, rng)`` for the request's video ``(k, i)``."""
-
-    def __init__(self, index, k, i):
-        self.index, self.k, self.i = index, k, i
-
-    def draw(self, category, track_id, rng):
-        """Another object of ``category`` than the request video's track ``track_id`` (or None)."""
-        return self.index.draw(self.k, self.i, track_id, category, rng)
-
-
 class PairRequestDataset(torchdata.Dataset):
     """Map-style view of the pair stream: item ``p`` is the mapped pair at stream position ``p``.
 
     ``datasets`` is a list of lists of dataset dicts (one list per entry of DATASETS.TRAIN,
     videos without usable track removed), ``frame_ranges`` one FRAME_RANGE per list. The pair
     request handed to ``mapper`` is ``{"dataset_dict", "frame_range", "negative_dict", "seed"}``,
-    plus ``"same_category"`` (a :class:`SameCategory`) when a ``category_index`` is given.
+    plus ``"category_index"`` (the :class:`CategoryIndex`) and ``"video_index"`` (``(dataset,
+    video)`` of ``dataset_dict`` in it) when a ``category_index`` is given.
     """
 
     def __init__(self, datasets, frame_ranges, num_use, seed, mapper, length=2**62, category_index=None):
@@ -183,7 +172,7 @@ class PairRequestDataset(torchdata.Dataset):
             "seed": [self.seed, 3, int(position)],
         }
         if self.category_index is not None:
-            request["same_category"] = SameCategory(self.category_index, k, i)
+            request["category_index"], request["video_index"] = self.category_index, (k, i)
         return request
 
     def __getitem__(self, position):
