@@ -133,7 +133,8 @@ def _stop_during_a_trial(proc, storage, study, sig, after_completed=1):
         time.sleep(0.2)
 
 
-def test_a_killed_run_resumes_without_rerunning_trials(otb, tmp_path):
+def test_a_killed_run_resumes_without_rerunning_trials(long_otb, tmp_path):
+    otb = long_otb  # 16-frame trials (~0.3 s) could all end between two polls (CI saw it once)
     storage, trials = f"sqlite:///{tmp_path / 'tune.db'}", 4
     proc = _start(_args(otb, storage, "resume", trials), tmp_path)
     _stop_during_a_trial(proc, storage, "resume", signal.SIGKILL)
