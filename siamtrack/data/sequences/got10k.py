@@ -20,7 +20,7 @@ from ...utils.textio import read_numbers
 from .base import (DatasetLayoutError, VideoSequence, listed_sequences, read_boxes_file,
                    read_flag_file, require_dir, require_file, subfolders_with)
 
-__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k_resolution", "read_got10k"]
+__all__ = ["GOT10K_FRAME_NAME", "got10k_split_dir", "read_got10k"]
 
 GOT10K_FRAME_NAME = "{frame:08d}.jpg"  # frame k (1-based) of a sequence folder
 
@@ -51,8 +51,6 @@ def _frame_values(path, count):
 
 
 _RESOLUTION = re.compile(r"^\s*resolution\s*[:=]\s*\(?\s*(\d+)\s*,\s*(\d+)\s*\)?\s*$", re.M)
-
-
 _OBJECT_CLASS = re.compile(r"^\s*object_class\s*[:=]\s*(.*?)\s*$", re.M)
 
 
@@ -66,7 +64,8 @@ def _meta_text(path):
 
 
 def _resolution(meta):
-    """The ``resolution: (W, H)`` of a ``meta_info.ini`` text, or None."""
+    """The ``resolution: (W, H)`` of a ``meta_info.ini`` text (what the GOT-10k toolkit clips boxes
+    to), or None."""
     match = _RESOLUTION.search(meta)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
@@ -75,12 +74,6 @@ def _object_class(meta):
     """The ``object_class: <name>`` of a ``meta_info.ini`` text (train and val splits), or None."""
     match = _OBJECT_CLASS.search(meta)
     return (match.group(1) or None) if match else None
-
-
-def read_got10k_resolution(path):
-    """``(W, H)`` of a ``meta_info.ini``'s ``resolution: (W, H)`` line (what the GOT-10k toolkit
-    clips boxes to), or None when the file or the line is missing."""
-    return _resolution(_meta_text(path))
 
 
 def read_got10k(root, split="train"):
