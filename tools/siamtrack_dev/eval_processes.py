@@ -1,6 +1,7 @@
 """Benchmark (not a test): one ``siamtrack-eval`` run in 2 CPU processes of 1 thread each
-against 1 process of 2 threads, on a generated OTB-layout benchmark, in one run; prints both
-wall times and their ratio (docs/evaluation.md, "Several processes, GPUs and machines").
+against 1 process of 2 threads, on the synthetic OTB-layout benchmark (``write_synthetic_otb``,
+320 x 240 frames), in one run; prints both wall times and their ratio (docs/evaluation.md,
+"Several processes, GPUs and machines").
 
     python tools/benchmark_eval_processes.py [--sequences 6] [--frames 40] [--config pysot/siamrpn_alex_dwxcorr]
 
@@ -15,29 +16,11 @@ import sys
 import tempfile
 import time
 
-import cv2
-import numpy as np
 import torch
 from detectron2.modeling import build_model
 
 from siamtrack.config import load_config
-
-
-def make_benchmark(root, sequences, frames):
-    """An OTB-layout folder of moving boxes on noise (sequence k has ``frames - k`` frames)."""
-    rng = np.random.RandomState(0)
-    for k in range(sequences):
-        folder = os.path.join(root, f"S{k}")
-        os.makedirs(os.path.join(folder, "img"))
-        rows = []
-        for i in range(frames - k):
-            img = (rng.rand(240, 320, 3) * 80).astype(np.uint8)
-            x, y = 80 + 2 * i, 60 + i
-            img[y:y + 48, x:x + 64] = (200, 40 * k % 255, 60)
-            cv2.imwrite(os.path.join(folder, "img", f"{i + 1:04d}.jpg"), img)
-            rows.append(f"{x},{y},64,48")
-        with open(os.path.join(folder, "groundtruth_rect.txt"), "w") as f:
-            f.write("\n".join(rows) + "\n")
+from siamtrack.data.datasets.synthetic import write_synthetic_otb
 
 
 def timed(command):
@@ -55,7 +38,7 @@ def main():
     parser.add_argument("--config", default="pysot/siamrpn_alex_dwxcorr")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        make_benchmark(os.path.join(tmp, "otb"), args.sequences, args.frames)
+        write_synthetic_otb(os.path.join(tmp, "otb"), num_videos=args.sequences, num_frames=args.frames)
         torch.manual_seed(0)
         weights = os.path.join(tmp, "w.pth")
         torch.save({"model": build_model(load_config(args.config, ["MODEL.DEVICE", "cpu"])).state_dict()}, weights)
@@ -70,7 +53,7 @@ def main():
                 out = os.path.join(tmp, f"out{repeat}-{extra[1]}")
                 best[name] = min(best[name], timed(base + ["--output", out] + extra +
                                                    ["MODEL.WEIGHTS", weights, "MODEL.DEVICE", "cpu"]))
-    frames = sum(args.frames - k for k in range(args.sequences))
+    frames = args.sequences * args.frames
     for name, seconds in best.items():
         print(f"{name}: {seconds:.1f} s for {frames} frames ({frames / seconds:.1f} frames/s)")
     print(f"speed-up of 2 processes x 1 thread over 1 process x 2 threads: "
